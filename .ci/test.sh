@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's second command: install everything, then lint, type-check and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/install.sh
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+.venv/bin/ruff check factsandwich tests bench
+.venv/bin/mypy
+.venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's first command: install everything, then run the main job on the bundled demo data
+# (scan the demo feeds and posts, print the flagged items with their fact-sandwich drafts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/install.sh
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+export FACTSANDWICH_DATA_DIR="${FACTSANDWICH_DATA_DIR:-$PWD/.factsandwich}"
+exec .venv/bin/factsandwich demo

@@ -1,0 +1,257 @@
+"""The `factsandwich` command: a thin shell over the library. User mistakes become one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from factsandwich.claims import load_claims
+from factsandwich.classify import describe
+from factsandwich.config import PROJECT_ROOT, Settings
+from factsandwich.errors import FactsandwichError
+from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary
+from factsandwich.sandwich import CHANNEL_LIMITS, TONES
+
+CSV_FIELDS = (
+    "source",
+    "guid",
+    "title",
+    "link",
+    "published",
+    "language",
+    "myth_probability",
+    "flagged",
+    "top_claim",
+    "top_score",
+    "draft_text",
+    "text",
+)
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+class _Command(click.Group):
+    """Turns library errors into `Error: ...` lines with exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FactsandwichError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Command)
+@click.version_option(package_name="factsandwich")
+def main() -> None:
+    """Spot migration myths in feeds and posts, and draft fact-sandwich responses."""
+
+
+@main.group()
+def claims() -> None:
+    """Inspect the myth/fact database (claims_db/)."""
+
+
+@claims.command("validate")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), help="Claims directory to check.")
+def claims_validate(directory: Path | None) -> None:
+    """Check every pair; report the first problem with file, line and field."""
+    claim_set = load_claims(directory or _settings().claims_dir)
+    review = [c.id for c in claim_set if c.status == "needs_review"]
+    click.echo(
+        f"OK: {len(claim_set)} claims valid" + (f"; needs review: {', '.join(review)}" if review else "")
+    )
+
+
+@claims.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def claims_list(fmt: str) -> None:
+    """List the pairs (JSON: id, status, myths, fact, sources and every other field)."""
+    claim_set = load_claims(_settings().claims_dir)
+    if fmt == "json":
+        click.echo(json.dumps([c.to_dict() for c in claim_set], ensure_ascii=False, indent=2))
+        return
+    for claim in claim_set:
+        click.echo(f"{claim.id:38} {claim.status:13} {claim.canonical_myth('en')}")
+
+
+@main.command()
+def train() -> None:
+    """Train the myth classifier on the claims and the labelled posts; print its dev metrics."""
+    app = Factsandwich.open(_settings())
+    click.echo("training the myth classifier ...", err=True)
+    classifier = app.train()
+    click.echo(describe(classifier.metadata))
+    click.echo(json.dumps(classifier.metadata["dev_metrics"], indent=2))
+
+
+def _open_output(path: Path | None) -> Any:
+    return _atomic_file(path) if path else _stdout()
+
+
+@contextmanager
+def _stdout() -> Iterator[IO[str]]:
+    yield sys.stdout
+
+
+@contextmanager
+def _atomic_file(path: Path) -> Iterator[IO[str]]:
+    """Write to PATH.part and rename when complete: a crash never leaves a truncated report."""
+    part = path.with_name(path.name + ".part")
+    try:
+        with part.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, path)
+
+
+class _Report:
+    def __init__(self, handle: IO[str], fmt: str) -> None:
+        self.handle, self.fmt = handle, fmt
+        self.csv = csv.DictWriter(handle, CSV_FIELDS) if fmt == "csv" else None
+        if self.csv:
+            self.csv.writeheader()
+
+    def write(self, record: ScanRecord) -> None:
+        data = record.to_dict()
+        if self.fmt == "jsonl":
+            self.handle.write(json.dumps(data, ensure_ascii=False) + "\n")
+        elif self.csv is not None:
+            top = data["matches"][0] if data["matches"] else {}
+            self.csv.writerow(
+                {
+                    **{k: data[k] for k in CSV_FIELDS if k in data},
+                    "top_claim": top.get("claim_id", ""),
+                    "top_score": top.get("score", ""),
+                    "draft_text": data["draft"]["text"] if data["draft"] else "",
+                }
+            )
+        else:
+            self.handle.write(_table_line(data) + "\n")
+        self.handle.flush()
+
+
+def _table_line(data: dict[str, Any]) -> str:
+    mark = "FLAG" if data["flagged"] else "    "
+    top = data["matches"][0]["claim_id"] if data["matches"] else "-"
+    label = (data["title"] or data["text"]).replace("\n", " ")[:70]
+    line = f"{mark} {data['myth_probability']:.2f} {data['language']} {top:34} {label}"
+    if data["draft"]:
+        line += "\n     draft: " + data["draft"]["text"].replace("\n", "\n            ")
+    return line
+
+
+def _print_summary(summary: ScanSummary) -> None:
+    for _source, error in summary.failed:
+        click.echo(f"error: {error}", err=True)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"scanned {summary.sources} source(s): {summary.processed} item(s) processed, "
+        f"{summary.flagged} flagged; skipped {summary.skipped_stored} already stored, "
+        f"{summary.skipped_duplicate} duplicate(s), {summary.skipped_empty} empty; "
+        f"{summary.not_modified} not modified; {len(summary.failed)} source(s) failed",
+        err=True,
+    )
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "table"]), default="jsonl", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--no-store", is_flag=True, help="Pure batch run: read nor write the database.")
+@click.option("--channel", type=click.Choice(list(CHANNEL_LIMITS)), default="short", show_default=True)
+@click.option("--tone", type=click.Choice(list(TONES)), default="factual", show_default=True)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
+)
+def scan(
+    sources: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    no_store: bool,
+    channel: str,
+    tone: str,
+    progress: bool | None,
+) -> None:
+    """Scan SOURCES (feed URLs, feed files, directories, .jsonl/.txt posts) and report each new item."""
+    if out is not None and not out.parent.is_dir():
+        raise click.BadParameter(f"directory {out.parent} does not exist", param_hint="--out")
+    app = Factsandwich.open(_settings(), use_store=not no_store)
+    summary = ScanSummary()
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = _ProgressBar() if show else None
+    with _open_output(out) as handle:
+        report = _Report(handle, fmt)
+        for record in app.scan(sources, channel=channel, tone=tone, progress=bar, summary=summary):
+            report.write(record)
+    if bar:
+        bar.close()
+    _print_summary(summary)
+    if summary.failed and not summary.processed and summary.sources == len(summary.failed):
+        sys.exit(1)
+
+
+class _ProgressBar:
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="scanning", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True)
+@click.option("--channel", type=click.Choice(list(CHANNEL_LIMITS)), default="short", show_default=True)
+@click.option("--tone", type=click.Choice(list(TONES)), default="factual", show_default=True)
+def check(text: str, fmt: str, channel: str, tone: str) -> None:
+    """Analyse one TEXT: matched claims, myth probability and, when flagged, a draft."""
+    if not text.strip():
+        raise click.BadParameter("the text is empty", param_hint="TEXT")
+    app = Factsandwich.open(_settings(), use_store=False)
+    data = app.check(text, channel=channel, tone=tone).to_dict()
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_table_line(data))
+
+
+@main.command()
+def demo() -> None:
+    """Scan the bundled demo feeds and posts and print the flagged items with their drafts."""
+    demo_dir = PROJECT_ROOT / "demo"
+    app = Factsandwich.open(_settings())
+    summary = ScanSummary()
+    buffer = io.StringIO()
+    report = _Report(buffer, "table")
+    for record in app.scan([str(demo_dir / "feeds"), str(demo_dir / "posts.jsonl")], summary=summary):
+        if record.analysis.flagged:
+            report.write(record)
+    click.echo(buffer.getvalue(), nl=False)
+    _print_summary(summary)
+
+
+if __name__ == "__main__":
+    main()

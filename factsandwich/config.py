@@ -1,0 +1,89 @@
+"""Settings from the environment, in one place, so the CLI, the web UI and the tests agree."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from factsandwich.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENCODER_CHOICES = ("fusion", "use", "minilm")
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "factsandwich"
+
+
+def _env_float(name: str, default: float) -> float:
+    value = _env_optional_float(name)
+    return default if value is None else value
+
+
+def _env_optional_float(name: str) -> float | None:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. `Settings.from_env()` reads FACTSANDWICH_* variables."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""
+    claims_dir: Path = PROJECT_ROOT / "claims_db"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    encoder: str = "fusion"
+    # A claim is shown to a human from `suggest_threshold`, and called a confident match from
+    # `confident_threshold` (the fused score of matcher.py; set from the held-out score
+    # distributions in docs/benchmarks.md).
+    suggest_threshold: float = 0.35
+    confident_threshold: float = 0.6
+    # An item is flagged when the classifier's calibrated myth probability reaches this; None means
+    # the threshold tuned on the classifier's dev split.
+    flag_threshold: float | None = None
+    max_feed_bytes: int = 10 * 1024 * 1024
+    fetch_timeout_s: float = 20.0
+    max_text_chars: int = 20_000
+
+    def __post_init__(self) -> None:
+        if self.encoder not in ENCODER_CHOICES:
+            raise ConfigError(f"unknown encoder {self.encoder!r}; choose one of {', '.join(ENCODER_CHOICES)}")
+        if not 0.0 <= self.suggest_threshold <= self.confident_threshold <= 1.0:
+            raise ConfigError("thresholds must satisfy 0 <= suggest <= confident <= 1")
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'factsandwich.db'}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def training_dir(self) -> Path:
+        return Path(__file__).resolve().parent / "training_data"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        settings = cls(
+            data_dir=Path(env["FACTSANDWICH_DATA_DIR"])
+            if "FACTSANDWICH_DATA_DIR" in env
+            else _default_data_dir(),
+            database_url=env.get("FACTSANDWICH_DATABASE_URL", ""),
+            claims_dir=Path(env.get("FACTSANDWICH_CLAIMS_DIR", PROJECT_ROOT / "claims_db")),
+            templates_dir=Path(env.get("FACTSANDWICH_TEMPLATES_DIR", PROJECT_ROOT / "templates")),
+            encoder=env.get("FACTSANDWICH_ENCODER", "fusion"),
+            suggest_threshold=_env_float("FACTSANDWICH_SUGGEST_THRESHOLD", 0.35),
+            confident_threshold=_env_float("FACTSANDWICH_CONFIDENT_THRESHOLD", 0.6),
+            flag_threshold=_env_optional_float("FACTSANDWICH_FLAG_THRESHOLD"),
+        )
+        return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

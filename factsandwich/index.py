@@ -1,0 +1,106 @@
+"""A faiss index over every myth wording of the active claims, persisted per content hash.
+
+The index file is named by a hash of the claims and the encoder, so a change to either builds a new
+one on first use and an unchanged database loads in milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from factsandwich.claims import LANGUAGES, ClaimSet
+from factsandwich.embed import Encoder, Vectors
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    claim_id: str
+    score: float
+    matched_text: str
+    confident: bool
+
+
+@dataclass(frozen=True)
+class _Wording:
+    claim_id: str
+    language: str
+    text: str
+
+
+class ClaimIndex:
+    """Nearest myth wordings for embedded texts, aggregated to one score per claim."""
+
+    def __init__(self, wordings: list[_Wording], vectors: Vectors, key: str) -> None:
+        self.wordings = wordings
+        self.key = key
+        self._index = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    @classmethod
+    def build(cls, claims: ClaimSet, encoder: Encoder, cache_dir: Path | None = None) -> ClaimIndex:
+        """Load the index for these claims and this encoder from `cache_dir`, or build and save it."""
+        wordings = [
+            _Wording(claim.id, lang, text)
+            for claim in claims.active
+            for lang in LANGUAGES
+            for text in claim.myths[lang]
+        ]
+        key = hashlib.sha256(f"{claims.content_hash}|{encoder.name}".encode()).hexdigest()[:16]
+        path = cache_dir / f"claims-{key}.faiss" if cache_dir else None
+        if path is not None and path.is_file():
+            stored = faiss.read_index(str(path))
+            if stored.ntotal == len(wordings):
+                vectors = stored.reconstruct_n(0, stored.ntotal)
+                return cls(wordings, vectors, key)
+        vectors = encoder.encode([w.text for w in wordings])
+        index = cls(wordings, vectors, key)
+        if path is not None:
+            index._save(path)
+        return index
+
+    def _save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        faiss.write_index(self._index, tmp)
+        os.replace(tmp, path)  # atomic: a crash never leaves a half-written index
+        meta = {"key": self.key, "wordings": len(self.wordings)}
+        path.with_suffix(".json").write_text(json.dumps(meta))
+
+    @property
+    def size(self) -> int:
+        return int(self._index.ntotal)
+
+    def search(
+        self, vectors: Vectors, *, top: int = 3, suggest: float = 0.0, confident: float = 1.0
+    ) -> list[list[ClaimMatch]]:
+        """For each row, the best `top` claims scoring at least `suggest`, best first."""
+        if not len(vectors) or not self.size:
+            return [[] for _ in range(len(vectors))]
+        # Exhaustive for a curated database (every claim gets its best wording); capped for huge ones.
+        k = self.size if self.size <= 4096 else 256
+        scores, ids = self._index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+        results = []
+        for row_scores, row_ids in zip(scores, ids, strict=True):
+            best: dict[str, ClaimMatch] = {}
+            for score, idx in zip(row_scores, row_ids, strict=True):
+                if idx < 0 or score < suggest:
+                    continue
+                wording = self.wordings[idx]
+                if wording.claim_id not in best:  # faiss returns best first: first hit is the max
+                    best[wording.claim_id] = ClaimMatch(
+                        wording.claim_id, round(float(score), 4), wording.text, bool(score >= confident)
+                    )
+                if len(best) == top:
+                    break
+            results.append(list(best.values()))
+        return results

@@ -1,0 +1,333 @@
+"""The facade that the CLI, the web UI, the benchmarks and the tests share, and the scan pipeline.
+
+scan(sources):
+  1. read every source (HTTP with the stored ETag/Last-Modified, files, posts); a broken source is
+     reported and skipped, the others go on;
+  2. drop empty items (counted) and duplicates by (source, guid), link and content hash, within the
+     run and against the store;
+  3. per batch: detect the language, embed (cached), match against the claim index, classify, and
+     draft a fact sandwich for flagged items that match a claim;
+  4. store the batch in one transaction (complete items only), then report it.
+A crash between batches loses no stored item; a rerun skips stored items and completes the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from factsandwich.claims import ClaimSet, load_claims
+from factsandwich.classify import (
+    Example,
+    MythClassifier,
+    best_threshold,
+    binary_metrics,
+    claim_examples,
+    load_examples,
+    new_metadata,
+    split_dev,
+)
+from factsandwich.config import Settings
+from factsandwich.embed import EmbeddingCache, Encoder, MemoryCache, make_encoder
+from factsandwich.feeds import FeedItem, FetchLimits, SourceResult, expand_sources, is_url, read_source
+from factsandwich.index import ClaimMatch
+from factsandwich.matcher import ClaimMatcher
+from factsandwich.sandwich import Draft, DraftWriter
+from factsandwich.store import Store
+from factsandwich.text import content_hash, detect_language
+
+BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the pipeline concludes about one text."""
+
+    language: str
+    myth_probability: float
+    flagged: bool
+    matches: tuple[ClaimMatch, ...]
+    draft: Draft | None
+
+
+@dataclass(frozen=True)
+class ScanRecord:
+    item: FeedItem
+    analysis: Analysis
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSONL report record: a stable contract (see README)."""
+        item, analysis = self.item, self.analysis
+        return {
+            "source": item.source,
+            "guid": item.guid,
+            "title": item.title,
+            "link": item.link,
+            "published": item.published,
+            "language": analysis.language,
+            "text": item.text,
+            "myth_probability": round(analysis.myth_probability, 4),
+            "flagged": analysis.flagged,
+            "matches": [
+                {
+                    "claim_id": m.claim_id,
+                    "score": m.score,
+                    "matched_text": m.matched_text,
+                    "confident": m.confident,
+                }
+                for m in analysis.matches
+            ],
+            "draft": analysis.draft.to_dict() if analysis.draft else None,
+        }
+
+
+@dataclass
+class ScanSummary:
+    sources: int = 0
+    items_read: int = 0
+    processed: int = 0
+    flagged: int = 0
+    skipped_empty: int = 0
+    skipped_duplicate: int = 0
+    skipped_stored: int = 0
+    not_modified: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "failed": [{"source": s, "error": e} for s, e in self.failed]}
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class Factsandwich:
+    """Claims, encoder, index, classifier, drafts and store, each built lazily and once."""
+
+    def __init__(
+        self, settings: Settings, *, store: Store | None = None, encoder: Encoder | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self._cache: EmbeddingCache = store if store is not None else MemoryCache()
+        self._encoder = encoder
+        self._claims: ClaimSet | None = None
+        self._matcher: ClaimMatcher | None = None
+        self._classifier: MythClassifier | None = None
+        self.drafts = DraftWriter(settings.templates_dir)
+
+    @classmethod
+    def open(cls, settings: Settings, *, use_store: bool = True) -> Factsandwich:
+        store = Store(settings.effective_database_url) if use_store else None
+        return cls(settings, store=store)
+
+    # -- parts -----------------------------------------------------------------------------------
+
+    @property
+    def claims(self) -> ClaimSet:
+        if self._claims is None:
+            self._claims = load_claims(self.settings.claims_dir)
+        return self._claims
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = make_encoder(self.settings.encoder, self._cache)
+        return self._encoder
+
+    @property
+    def matcher(self) -> ClaimMatcher:
+        if self._matcher is None:
+            self._matcher = ClaimMatcher.build(
+                self.claims, self.encoder, self.examples, self.settings.data_dir / "index"
+            )
+        return self._matcher
+
+    @property
+    def examples(self) -> list[Example]:
+        """The labelled posts that the classifier and the claim model learn from."""
+        return load_examples(self.settings.training_dir)
+
+    @property
+    def classifier_path(self) -> Any:
+        safe = "".join(ch if ch.isalnum() else "-" for ch in self.encoder.name)[:80]
+        return self.settings.models_dir / f"classifier-{safe}.joblib"
+
+    @property
+    def classifier(self) -> MythClassifier:
+        """The saved classifier for this encoder, trained first if there is none yet."""
+        if self._classifier is None:
+            loaded = MythClassifier.load(self.classifier_path)
+            self._classifier = loaded if loaded is not None else self.train()
+        return self._classifier
+
+    def reload_claims(self) -> None:
+        """Pick up changed claims: the index is rebuilt (or loaded) for the new content hash."""
+        self._claims = None
+        self._matcher = None
+
+    # -- analysis ----------------------------------------------------------------------------------
+
+    def analyse(
+        self, texts: Sequence[str], *, channel: str = "short", tone: str = "factual"
+    ) -> list[Analysis]:
+        """Language, matches, myth probability and (when flagged) a draft, for each text."""
+        if not texts:
+            return []
+        settings = self.settings
+        vectors = self.encoder.encode(texts)
+        all_matches = self.matcher.match(
+            texts, vectors, top=3, suggest=settings.suggest_threshold, confident=settings.confident_threshold
+        )
+        classifier = self.classifier
+        probabilities = classifier.predict_proba(texts, vectors)
+        threshold = settings.flag_threshold if settings.flag_threshold is not None else classifier.threshold
+        results = []
+        for text, matches, probability in zip(texts, all_matches, probabilities, strict=True):
+            language = detect_language(text)
+            flagged = probability >= threshold
+            draft = None
+            if flagged and matches:
+                claim = self.claims.get(matches[0].claim_id)
+                if claim is not None:
+                    draft = self.drafts.render(claim, language, channel, tone)
+            results.append(Analysis(language, probability, flagged, tuple(matches), draft))
+        return results
+
+    def check(self, text: str, *, channel: str = "short", tone: str = "factual") -> ScanRecord:
+        item = FeedItem("check", None, "", None, None, text)
+        return ScanRecord(item, self.analyse([text], channel=channel, tone=tone)[0])
+
+    # -- scan --------------------------------------------------------------------------------------
+
+    def read(self, sources: Sequence[str], summary: ScanSummary) -> list[FeedItem]:
+        """Read every source, recording failures and feed validators; return all items."""
+        limits = FetchLimits(
+            self.settings.max_feed_bytes, self.settings.fetch_timeout_s, self.settings.max_text_chars
+        )
+        items: list[FeedItem] = []
+        for source in expand_sources(list(sources)):
+            summary.sources += 1
+            state = self.store.get_feed_state(source) if self.store and is_url(source) else None
+            result = read_source(
+                source, limits, state.etag if state else None, state.last_modified if state else None
+            )
+            self._record_source(result)
+            summary.warnings.extend(result.warnings)
+            if result.error:
+                summary.failed.append((source, result.error))
+            summary.not_modified += int(result.not_modified)
+            items.extend(result.items)
+        summary.items_read = len(items)
+        return items
+
+    def _record_source(self, result: SourceResult) -> None:
+        if self.store is None or not is_url(result.source):
+            return
+        if result.error:
+            self.store.record_feed_error(result.source, result.error)
+        else:
+            self.store.record_feed_success(result.source, result.etag, result.last_modified)
+
+    def select_new(self, items: Iterable[FeedItem], summary: ScanSummary) -> list[FeedItem]:
+        """Drop empty items and duplicates (in this run and, with a store, already stored)."""
+        fresh: list[FeedItem] = []
+        seen: set[tuple[str, str]] = set()
+        for item in items:
+            if not (item.text.strip() or item.title.strip()):
+                summary.skipped_empty += 1
+                continue
+            keys = {("hash", content_hash(embed_text(item)))}
+            if item.guid:
+                keys.add(("guid", f"{item.source}\n{item.guid}"))
+            if item.link:
+                keys.add(("link", item.link))
+            if keys & seen:
+                summary.skipped_duplicate += 1
+                continue
+            seen |= keys
+            fresh.append(item)
+        if self.store is not None and fresh:
+            known = self.store.find_known(
+                [(i.source, i.guid, i.link, content_hash(embed_text(i))) for i in fresh]
+            )
+            summary.skipped_stored += len(known)
+            fresh = [item for n, item in enumerate(fresh) if n not in known]
+        return fresh
+
+    def scan(
+        self,
+        sources: Sequence[str],
+        *,
+        channel: str = "short",
+        tone: str = "factual",
+        progress: ProgressCallback | None = None,
+        summary: ScanSummary | None = None,
+    ) -> Iterator[ScanRecord]:
+        """Yield a record per new item; each batch is stored before its records are yielded."""
+        summary = summary if summary is not None else ScanSummary()
+        items = self.select_new(self.read(sources, summary), summary)
+        for start in range(0, len(items), BATCH_SIZE):
+            batch = items[start : start + BATCH_SIZE]
+            analyses = self.analyse([embed_text(i) for i in batch], channel=channel, tone=tone)
+            records = [ScanRecord(i, a) for i, a in zip(batch, analyses, strict=True)]
+            if self.store is not None:
+                self.store.add_items([_item_row(r) for r in records])
+            summary.processed += len(records)
+            summary.flagged += sum(r.analysis.flagged for r in records)
+            if progress:
+                progress(summary.processed, len(items))
+            yield from records
+
+    # -- training ------------------------------------------------------------------------------------
+
+    def train(self) -> MythClassifier:
+        """Train the classifier on the claims and the labelled posts; evaluate on a dev split; save."""
+        train_posts, dev_posts = split_dev(self.examples)
+        train_set = claim_examples(self.claims) + train_posts
+        texts = [e.text for e in train_set]
+        classifier = MythClassifier(self.encoder.name)
+        classifier.fit(texts, self.encoder.encode(texts), [e.positive for e in train_set])
+        dev_texts = [e.text for e in dev_posts]
+        dev_probs = classifier.predict_proba(dev_texts, self.encoder.encode(dev_texts))
+        dev_labels = [e.positive for e in dev_posts]
+        classifier.threshold = best_threshold(dev_labels, dev_probs)
+        threshold = classifier.threshold
+        metrics = {"all": binary_metrics(dev_labels, dev_probs, threshold)}
+        for lang in ("de", "en"):
+            pairs = [(e.positive, p) for e, p in zip(dev_posts, dev_probs, strict=True) if e.language == lang]
+            if pairs:
+                metrics[lang] = binary_metrics([t for t, _ in pairs], [p for _, p in pairs], threshold)
+        classifier.metadata = {
+            **new_metadata(self.encoder.name, train_set, len(train_set)),
+            "n_dev": len(dev_posts),
+            "threshold": threshold,
+            "dev_metrics": metrics,
+        }
+        classifier.save(self.classifier_path)
+        self._classifier = classifier
+        return classifier
+
+
+def embed_text(item: FeedItem) -> str:
+    """What is embedded and classified: the title and the text."""
+    return f"{item.title}\n{item.text}".strip() if item.title else item.text
+
+
+def _item_row(record: ScanRecord) -> dict[str, Any]:
+    data = record.to_dict()
+    return {
+        "source": data["source"],
+        "guid": data["guid"],
+        "link": data["link"],
+        "title": data["title"],
+        "text": data["text"],
+        "content_hash": content_hash(embed_text(record.item)),
+        "language": data["language"],
+        "published": data["published"],
+        "myth_probability": data["myth_probability"],
+        "flagged": data["flagged"],
+        "matches": data["matches"],
+        "draft": data["draft"],
+    }

@@ -1,0 +1,211 @@
+"""The one store (SQLAlchemy; SQLite by default, PostgreSQL to scale out).
+
+Each scanned item is written whole in one transaction together with its matches and draft, so a
+crash leaves either the complete item or nothing, and a rerun skips what is already stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from factsandwich.embed import Vectors
+from factsandwich.errors import ConfigError
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(2048), index=True)
+    guid: Mapped[str | None] = mapped_column(String(2048), index=True)
+    link: Mapped[str | None] = mapped_column(String(2048), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    published: Mapped[str | None] = mapped_column(String(40))
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    myth_probability: Mapped[float] = mapped_column(Float, index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, index=True)
+    matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="new", index=True)
+
+
+class FeedStateRow(Base):
+    """What was learned from fetching a feed URL: validators for conditional GET, the last error."""
+
+    __tablename__ = "feed_states"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_success: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EmbeddingRow(Base):
+    __tablename__ = "embeddings"
+
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+class Store:
+    """Typed, verb-first access to the database; sessions never leak to callers."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except Exception:
+            raise ConfigError(f"FACTSANDWICH_DATABASE_URL {url!r} is not a database URL") from None
+        if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url)
+        if parsed.drivername.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        try:
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            problem = str(exc).splitlines()[0]
+            raise ConfigError(f"cannot open the database {parsed.render_as_string()}: {problem}") from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def find_known(self, keys: Sequence[tuple[str, str | None, str | None, str]]) -> set[int]:
+        """Indexes of `keys` (source, guid, link, content_hash) whose item is already stored."""
+        known: set[int] = set()
+        with self.session() as session:
+            for i, (source, guid, link, chash) in enumerate(keys):
+                conditions = [ItemRow.content_hash == chash]
+                if guid:
+                    conditions.append((ItemRow.source == source) & (ItemRow.guid == guid))
+                if link:
+                    conditions.append(ItemRow.link == link)
+                if session.scalar(select(ItemRow.id).where(or_(*conditions)).limit(1)) is not None:
+                    known.add(i)
+        return known
+
+    def add_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert complete items in one transaction (all or none)."""
+        with self.session() as session:
+            session.add_all(ItemRow(**row) for row in rows)
+
+    def count_items(self) -> int:
+        with self.session() as session:
+            return int(session.scalar(select(func.count(ItemRow.id))) or 0)
+
+    def list_items(self, *, flagged: bool | None = None) -> list[ItemRow]:
+        with self.session() as session:
+            query = select(ItemRow).order_by(ItemRow.id)
+            if flagged is not None:
+                query = query.where(ItemRow.flagged == flagged)
+            return list(session.scalars(query).all())
+
+    # -- feeds ---------------------------------------------------------------------------------
+
+    def get_feed_state(self, url: str) -> FeedState | None:
+        with self.session() as session:
+            row = session.get(FeedStateRow, url)
+            return FeedState(row.url, row.etag, row.last_modified) if row else None
+
+    def record_feed_success(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        with self.session() as session:
+            row = session.get(FeedStateRow, url) or FeedStateRow(url=url, error_count=0)
+            row.etag, row.last_modified = etag or row.etag, last_modified or row.last_modified
+            row.last_success, row.last_error, row.error_count = utcnow(), None, 0
+            session.add(row)
+
+    def record_feed_error(self, url: str, message: str) -> None:
+        with self.session() as session:
+            row = session.get(FeedStateRow, url) or FeedStateRow(url=url, error_count=0)
+            row.last_error, row.error_count = message, (row.error_count or 0) + 1
+            session.add(row)
+
+    # -- embedding cache (implements embed.EmbeddingCache) ----------------------------------------
+
+    def get_many(self, model: str, keys: Sequence[str]) -> dict[str, Vectors]:
+        found: dict[str, Vectors] = {}
+        with self.session() as session:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                rows = session.execute(
+                    select(EmbeddingRow.text_key, EmbeddingRow.vector).where(
+                        EmbeddingRow.model == model, EmbeddingRow.text_key.in_(chunk)
+                    )
+                )
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model: str, vectors: Mapping[str, Vectors]) -> None:
+        with self.session() as session:
+            existing = set(
+                session.scalars(
+                    select(EmbeddingRow.text_key).where(
+                        EmbeddingRow.model == model, EmbeddingRow.text_key.in_(list(vectors))
+                    )
+                )
+            )
+            session.add_all(
+                EmbeddingRow(model=model, text_key=key, vector=np.asarray(vec, dtype=np.float32).tobytes())
+                for key, vec in vectors.items()
+                if key not in existing
+            )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

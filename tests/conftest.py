@@ -1,0 +1,103 @@
+"""Fixtures: settings in temporary directories, a fake encoder for tests about something else, a real
+app (real encoders, real classifier) trained once per session, and local HTTP feed servers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from factsandwich.config import PROJECT_ROOT, Settings
+from factsandwich.embed import Vectors
+from factsandwich.pipeline import Factsandwich
+from factsandwich.store import Store
+
+DEMO = PROJECT_ROOT / "demo"
+
+
+class FakeEncoder:
+    """Deterministic bag-of-words hashing vectors: for unit tests that are not about embeddings."""
+
+    name = "fake:bow"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.casefold()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'test.db'}")
+
+
+@pytest.fixture
+def fake_app(settings: Settings) -> Factsandwich:
+    """The real pipeline and store with the fake encoder (classifier trained on it: fast)."""
+    return Factsandwich(settings, store=Store(settings.effective_database_url), encoder=FakeEncoder())
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with the real index and the real classifier, built once per test session."""
+    data_dir = tmp_path_factory.mktemp("real-data")
+    app = Factsandwich(Settings(data_dir=data_dir))
+    app.train()
+    _ = app.matcher
+    return data_dir
+
+
+@pytest.fixture
+def real_env(real_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Environment for CLI runs with the real models: shared models, a fresh database per test."""
+    monkeypatch.setenv("FACTSANDWICH_DATA_DIR", str(real_data_dir))
+    monkeypatch.setenv("FACTSANDWICH_DATABASE_URL", f"sqlite:///{tmp_path / 'scan.db'}")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return tmp_path
+
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+@pytest.fixture
+def http_server() -> Iterator[Callable[[dict[str, Handler]], str]]:
+    """Serve given paths on 127.0.0.1 with handler functions; returns the base URL."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(routes: dict[str, Handler]) -> str:
+        class RequestHandler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                route = routes.get(self.path)
+                if route is None:
+                    self.send_error(404)
+                    return
+                route(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
