@@ -35,10 +35,10 @@ from sklearn.model_selection import train_test_split
 
 from factsandwich import __version__
 from factsandwich.claims import LANGUAGES, ClaimSet
-from factsandwich.embed import Vectors
+from factsandwich.embed import MAX_EMBED_CHARS, Vectors
 from factsandwich.errors import FactsandwichError
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 LABELS = ("myth", "debunk", "fact", "neutral", "unrelated")
 SEED = 20261125
 
@@ -108,7 +108,7 @@ class MythClassifier:
         self.metadata: dict[str, Any] = {}
 
     def _features(self, texts: Sequence[str], vectors: Vectors, fit: bool = False) -> sp.csr_matrix:
-        lowered = [t.casefold() for t in texts]
+        lowered = [t[:MAX_EMBED_CHARS].casefold() for t in texts]
         words = self.words.fit_transform(lowered) if fit else self.words.transform(lowered)
         chars = self.chars.fit_transform(lowered) if fit else self.chars.transform(lowered)
         return sp.hstack([words, chars, sp.csr_matrix(vectors)]).tocsr()

@@ -15,7 +15,7 @@ from typing import IO, Any
 import click
 
 from factsandwich.claims import load_claims
-from factsandwich.classify import describe
+from factsandwich.classify import MythClassifier, describe
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.errors import FactsandwichError
 from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary
@@ -39,6 +39,13 @@ CSV_FIELDS = (
 
 def _settings() -> Settings:
     return Settings.from_env()
+
+
+def _open_app(*, use_store: bool = True) -> Factsandwich:
+    app = Factsandwich.open(_settings(), use_store=use_store)
+    if MythClassifier.load(app.classifier_path) is None:
+        click.echo("first run: training the myth classifier and building the claim index ...", err=True)
+    return app
 
 
 class _Command(click.Group):
@@ -191,7 +198,7 @@ def scan(
     """Scan SOURCES (feed URLs, feed files, directories, .jsonl/.txt posts) and report each new item."""
     if out is not None and not out.parent.is_dir():
         raise click.BadParameter(f"directory {out.parent} does not exist", param_hint="--out")
-    app = Factsandwich.open(_settings(), use_store=not no_store)
+    app = _open_app(use_store=not no_store)
     summary = ScanSummary()
     show = sys.stderr.isatty() if progress is None else progress
     bar = _ProgressBar() if show else None
@@ -230,7 +237,7 @@ def check(text: str, fmt: str, channel: str, tone: str) -> None:
     """Analyse one TEXT: matched claims, myth probability and, when flagged, a draft."""
     if not text.strip():
         raise click.BadParameter("the text is empty", param_hint="TEXT")
-    app = Factsandwich.open(_settings(), use_store=False)
+    app = _open_app(use_store=False)
     data = app.check(text, channel=channel, tone=tone).to_dict()
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -242,7 +249,7 @@ def check(text: str, fmt: str, channel: str, tone: str) -> None:
 def demo() -> None:
     """Scan the bundled demo feeds and posts and print the flagged items with their drafts."""
     demo_dir = PROJECT_ROOT / "demo"
-    app = Factsandwich.open(_settings())
+    app = _open_app()
     summary = ScanSummary()
     buffer = io.StringIO()
     report = _Report(buffer, "table")

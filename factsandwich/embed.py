@@ -23,8 +23,8 @@ from factsandwich.errors import ConfigError, ModelMissingError
 
 Vectors = npt.NDArray[np.float32]
 
-# The USE weights were trained on the MUSE languages; sentence-transformers truncates at 256
-# word pieces anyway. Long articles are embedded by their beginning (title and lead).
+# What every model reads of a text: sentence-transformers truncates at 256 word pieces anyway, and
+# a myth sits in the title and lead of an article. Long articles are judged by their beginning.
 MAX_EMBED_CHARS = 1000
 
 

@@ -28,10 +28,11 @@ from sklearn.linear_model import LogisticRegression
 
 from factsandwich.claims import ClaimSet
 from factsandwich.classify import SEED, Example
-from factsandwich.embed import Encoder, Vectors
+from factsandwich.embed import MAX_EMBED_CHARS, Encoder, Vectors
 from factsandwich.index import ClaimIndex, ClaimMatch
 
 MODEL_WEIGHT = 0.5
+MODEL_VERSION = 2  # part of the cache key: a change to the features retrains cached claim models
 
 
 class ClaimModel:
@@ -45,7 +46,7 @@ class ClaimModel:
         self.claim_ids: list[str] = []
 
     def _features(self, texts: Sequence[str], vectors: Vectors, fit: bool = False) -> sp.csr_matrix:
-        lowered = [t.casefold() for t in texts]
+        lowered = [t[:MAX_EMBED_CHARS].casefold() for t in texts]
         chars = self.chars.fit_transform(lowered) if fit else self.chars.transform(lowered)
         return sp.hstack([chars, sp.csr_matrix(vectors)]).tocsr()
 
@@ -74,7 +75,9 @@ class ClaimMatcher:
         index = ClaimIndex.build(claims, encoder, cache_dir)
         active = {c.id for c in claims.active}
         posts = [e for e in examples if e.label == "myth" and e.claim_id in active]
-        digest = hashlib.sha256("\n".join([index.key, *sorted(e.text for e in posts)]).encode())
+        digest = hashlib.sha256(
+            "\n".join([str(MODEL_VERSION), index.key, *sorted(e.text for e in posts)]).encode()
+        )
         path = cache_dir / f"claim-model-{digest.hexdigest()[:16]}.joblib" if cache_dir else None
         if path is not None and path.is_file():
             try:
@@ -112,10 +115,9 @@ class ClaimMatcher:
                 p = probabilities[row, column[candidate.claim_id]] if candidate.claim_id in column else 0.0
                 score = (1 - MODEL_WEIGHT) * candidate.score + MODEL_WEIGHT * float(p)
                 if score >= suggest:
+                    confidently = bool(score >= confident)
                     scored.append(
-                        ClaimMatch(
-                            candidate.claim_id, round(score, 4), candidate.matched_text, bool(score >= confident)
-                        )
+                        ClaimMatch(candidate.claim_id, round(score, 4), candidate.matched_text, confidently)
                     )
             scored.sort(key=lambda m: -m.score)
             results.append(scored[:top])

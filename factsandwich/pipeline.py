@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from factsandwich.claims import ClaimSet, load_claims
@@ -37,7 +38,7 @@ from factsandwich.sandwich import Draft, DraftWriter
 from factsandwich.store import Store
 from factsandwich.text import content_hash, detect_language
 
-BATCH_SIZE = 64
+BATCH_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class Factsandwich:
         return load_examples(self.settings.training_dir)
 
     @property
-    def classifier_path(self) -> Any:
+    def classifier_path(self) -> Path:
         safe = "".join(ch if ch.isalnum() else "-" for ch in self.encoder.name)[:80]
         return self.settings.models_dir / f"classifier-{safe}.joblib"
 

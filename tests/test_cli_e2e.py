@@ -89,8 +89,9 @@ def test_csv_and_table_formats(real_env: Path) -> None:
     code, out, _ = _run("scan", str(DEMO / "posts.jsonl"), "--format", "csv", "--no-store")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == 12 and rows[0]["guid"] == "sp-001"
-    code, out, _ = _run("scan", str(DEMO / "posts.jsonl"), "--format", "table", "--no-store")
+    code, out, err = _run("scan", str(DEMO / "posts.jsonl"), "--format", "table", "--no-store", "--progress")
     assert code == 0 and "FLAG" in out and "draft:" in out
+    assert "scanning" in err  # the progress bar goes to stderr, the report stays clean
 
 
 def test_broken_feed_is_named_and_the_rest_scanned(real_env: Path) -> None:
