@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-.venv/bin/ruff check factsandwich tests bench
+.venv/bin/ruff check factsandwich webui tests bench
 .venv/bin/mypy
 .venv/bin/python -m pytest -q "$@"

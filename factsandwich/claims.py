@@ -179,7 +179,12 @@ def parse_claim(text: str, path: Path) -> Claim:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ClaimsError(f"{where}: not valid YAML: {problem}") from None
-    check = _Checker(path, _key_lines(text))
+    return claim_from_data(data, path, _key_lines(text))
+
+
+def claim_from_data(data: Any, path: Path, lines: Mapping[str, int] | None = None) -> Claim:
+    """Validate plain data in the claims_db/ layout (from a file, a form or the store)."""
+    check = _Checker(path, lines or {})
     if not isinstance(data, dict):
         raise ClaimsError(f"{path}: must be a mapping of fields (see claims_db/README.md)")
     check.no_unknown(data, _FIELDS, "")

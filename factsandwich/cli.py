@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +16,14 @@ from typing import IO, Any
 
 import click
 
+from factsandwich.accounts import ROLES, UI_LANGUAGES, AccountError, add_user
 from factsandwich.claims import load_claims
 from factsandwich.classify import MythClassifier, describe
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.errors import FactsandwichError
 from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
+from factsandwich.store import Store
 
 CSV_FIELDS = (
     "source",
@@ -245,9 +249,62 @@ def check(text: str, fmt: str, channel: str, tone: str) -> None:
         click.echo(_table_line(data))
 
 
+@main.group()
+def users() -> None:
+    """Manage the web UI's accounts."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(ROLES),
+    help="Repeat for several roles.",
+)
+@click.option("--password-file", type=click.File("r"), help="Read the password from this file (else prompt).")
+@click.option("--language", type=click.Choice(UI_LANGUAGES), default="de", show_default=True)
+def users_add(name: str, roles: tuple[str, ...], password_file: IO[str] | None, language: str) -> None:
+    """Add a user NAME with one or more roles."""
+    if password_file is not None:
+        password = password_file.read().strip()
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    user = add_user(_store(), name, list(roles), password, language)
+    click.echo(f"added {user.name} ({', '.join(sorted(user.roles))})")
+
+
+def _store() -> Store:
+    return Store(_settings().effective_database_url)
+
+
+def _serve(host: str, port: int) -> None:
+    import waitress
+
+    from webui import create_app
+
+    app = create_app()
+    core = app.extensions["factsandwich"]
+    _ = core.matcher, core.classifier  # load before the first request, not during it
+    click.echo(f"serving the web UI on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    waitress.serve(app, host=host, port=port, threads=8, ident="factsandwich")
+
+
 @main.command()
-def demo() -> None:
-    """Scan the bundled demo feeds and posts and print the flagged items with their drafts."""
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Serve the web UI with waitress (a production WSGI server)."""
+    _serve(host, port)
+
+
+@main.command()
+@click.option("--serve/--no-serve", "serve_ui", default=True, help="Serve the web UI after the scan.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def demo(serve_ui: bool, port: int) -> None:
+    """Scan the bundled demo feeds and posts, print the flagged items with drafts, serve the web UI."""
     demo_dir = PROJECT_ROOT / "demo"
     app = _open_app()
     summary = ScanSummary()
@@ -258,6 +315,23 @@ def demo() -> None:
             report.write(record)
     click.echo(buffer.getvalue(), nl=False)
     _print_summary(summary)
+    if serve_ui:
+        assert app.store is not None
+        password = _demo_account(app.store, app.settings.data_dir)
+        click.echo(f"log in as 'demo' (all roles) with the password {password}", err=True)
+        _serve("127.0.0.1", port)
+
+
+def _demo_account(store: Store, data_dir: Path) -> str:
+    """A demo user with every role; its random password is kept (0600) in the data directory."""
+    path = data_dir / "demo-password"
+    if not path.is_file():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    password = path.read_text().strip()
+    with contextlib.suppress(AccountError):  # the account exists from an earlier demo run
+        add_user(store, "demo", list(ROLES), password, "de", actor="demo")
+    return password
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from factsandwich.config import Settings
 from factsandwich.embed import EmbeddingCache, Encoder, MemoryCache, make_encoder
 from factsandwich.feeds import FeedItem, FetchLimits, SourceResult, expand_sources, is_url, read_source
 from factsandwich.index import ClaimMatch
+from factsandwich.live_claims import load_live_claims, sync_from_directory
 from factsandwich.matcher import ClaimMatcher
 from factsandwich.sandwich import Draft, DraftWriter
 from factsandwich.store import Store
@@ -117,6 +118,7 @@ class Factsandwich:
         self._matcher: ClaimMatcher | None = None
         self._classifier: MythClassifier | None = None
         self.drafts = DraftWriter(settings.templates_dir)
+        self.warnings: list[str] = []
 
     @classmethod
     def open(cls, settings: Settings, *, use_store: bool = True) -> Factsandwich:
@@ -127,8 +129,13 @@ class Factsandwich:
 
     @property
     def claims(self) -> ClaimSet:
+        """With a store: its live copy, synchronised with claims_db/ first; without: claims_db/ itself."""
         if self._claims is None:
-            self._claims = load_claims(self.settings.claims_dir)
+            if self.store is None:
+                self._claims = load_claims(self.settings.claims_dir)
+            else:
+                self.warnings.extend(sync_from_directory(self.store, self.settings.claims_dir))
+                self._claims = load_live_claims(self.store)
         return self._claims
 
     @property
@@ -318,6 +325,7 @@ def embed_text(item: FeedItem) -> str:
 
 def _item_row(record: ScanRecord) -> dict[str, Any]:
     data = record.to_dict()
+    top = data["matches"][0] if data["matches"] else None
     return {
         "source": data["source"],
         "guid": data["guid"],
@@ -331,4 +339,6 @@ def _item_row(record: ScanRecord) -> dict[str, Any]:
         "flagged": data["flagged"],
         "matches": data["matches"],
         "draft": data["draft"],
+        "top_claim": top["claim_id"] if top else None,
+        "priority": round(0.6 * data["myth_probability"] + 0.4 * (top["score"] if top else 0.0), 4),
     }

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Float,
+    ForeignKey,
     Integer,
     LargeBinary,
     String,
@@ -61,8 +62,113 @@ class ItemRow(Base):
     myth_probability: Mapped[float] = mapped_column(Float, index=True)
     flagged: Mapped[bool] = mapped_column(Boolean, index=True)
     matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    top_claim: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Triage order: 0.6 x myth probability + 0.4 x best match score (newer first on ties).
+    priority: Mapped[float] = mapped_column(Float, index=True, default=0.0)
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(32), default="new", index=True)
+    dismiss_reason: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(512))
+    roles: Mapped[str] = mapped_column(String(200))  # comma-separated, see accounts.ROLES
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LoginAttemptRow(Base):
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    remote: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditRow(Base):
+    """Every decision: who, what, when, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(200), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class ResponseRow(Base):
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    claim_id: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(32))
+    tone: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), default="draft", index=True)
+    parts: Mapped[dict[str, str]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ResponseVersionRow(Base):
+    __tablename__ = "response_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[dict[str, str]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    editor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ClaimRow(Base):
+    """The live copy of a myth/fact pair (claims_db/ layout as JSON), versioned for safe editing."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    source_hash: Mapped[str | None] = mapped_column(String(64))  # of the claims_db/ file last imported
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ClaimVersionRow(Base):
+    __tablename__ = "claim_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    editor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FormTokenRow(Base):
+    """One-time tokens of submitted forms: a double click or a resubmission is recognised, not repeated."""
+
+    __tablename__ = "form_tokens"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class FeedStateRow(Base):
@@ -170,6 +276,50 @@ class Store:
             row = session.get(FeedStateRow, url) or FeedStateRow(url=url, error_count=0)
             row.last_error, row.error_count = message, (row.error_count or 0) + 1
             session.add(row)
+
+    # -- audit ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def audit(
+        session: Session,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: str | int,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a decision in the caller's transaction, so the change and its record commit together."""
+        session.add(
+            AuditRow(
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                before=before,
+                after=after,
+            )
+        )
+
+    @staticmethod
+    def use_form_token(session: Session, token: str) -> bool:
+        """True the first time `token` is seen; False for a double submission (nothing must happen)."""
+        if not token or session.get(FormTokenRow, token) is not None:
+            return False
+        session.add(FormTokenRow(token=token))
+        session.flush()
+        return True
+
+    def list_audit(
+        self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 200
+    ) -> list[AuditRow]:
+        with self.session() as session:
+            query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+            if object_type:
+                query = query.where(AuditRow.object_type == object_type)
+            if object_id:
+                query = query.where(AuditRow.object_id == object_id)
+            return list(session.scalars(query).all())
 
     # -- embedding cache (implements embed.EmbeddingCache) ----------------------------------------
 

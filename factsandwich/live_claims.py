@@ -1,0 +1,133 @@
+"""The live copy of the myth/fact pairs in the store: what editors change in the web UI.
+
+claims_db/ stays the curated source. On start the store is synchronised with it: a new file is
+imported, a changed file updates its pair unless an editor changed that pair in the UI since the
+last import (then the UI version is kept and the conflict reported). Every save is validated like a
+file, versioned, and checked against the version the editor started from, so a concurrent edit is
+reported instead of silently overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from factsandwich.claims import Claim, ClaimSet, claim_from_data, load_claims, parse_claim
+from factsandwich.errors import FactsandwichError
+from factsandwich.store import ClaimRow, ClaimVersionRow, Store, utcnow
+
+
+class EditConflict(FactsandwichError):
+    """The pair was changed by someone else since the editor opened it."""
+
+
+def _hash(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _data(claim: Claim) -> dict[str, Any]:
+    return claim.to_dict()
+
+
+def sync_from_directory(store: Store, directory: Path, actor: str = "claims_db") -> list[str]:
+    """Import new and changed pairs from claims_db/; return messages about kept UI edits."""
+    files = load_claims(directory)
+    messages = []
+    with store.session() as session:
+        rows = {row.id: row for row in session.scalars(select(ClaimRow))}
+        for claim in files:
+            data = _data(claim)
+            file_hash = _hash(data)
+            row = rows.get(claim.id)
+            if row is None:
+                row = ClaimRow(id=claim.id, data=data, version=1, source_hash=file_hash, updated_by=actor)
+                session.add(row)
+                session.add(ClaimVersionRow(claim_id=claim.id, version=1, data=data, editor=actor))
+                store.audit(session, actor, "claim.import", "claim", claim.id, None, data)
+            elif row.source_hash != file_hash:
+                if _hash(row.data) == row.source_hash:  # unchanged in the UI: the file wins
+                    _apply(store, session, row, data, actor, "claim.import")
+                    row.source_hash = file_hash
+                elif _hash(row.data) != file_hash:
+                    messages.append(
+                        f"{claim.id}: changed both in {directory} and in the web UI; "
+                        "the web UI version is kept (export it to reconcile)"
+                    )
+    return messages
+
+
+def _apply(store: Store, session: Any, row: ClaimRow, data: dict[str, Any], editor: str, action: str) -> None:
+    before = row.data
+    row.data, row.version, row.updated_by, row.updated_at = data, row.version + 1, editor, utcnow()
+    session.add(ClaimVersionRow(claim_id=row.id, version=row.version, data=data, editor=editor))
+    store.audit(session, editor, action, "claim", row.id, before, data)
+
+
+def load_live_claims(store: Store) -> ClaimSet:
+    with store.session() as session:
+        rows = list(session.scalars(select(ClaimRow).order_by(ClaimRow.id)))
+    return ClaimSet(tuple(claim_from_data(row.data, Path(f"{row.id}.yaml")) for row in rows))
+
+
+def claim_version(store: Store, claim_id: str) -> int | None:
+    with store.session() as session:
+        row = session.get(ClaimRow, claim_id)
+        return row.version if row else None
+
+
+def save_claim(
+    store: Store,
+    data: dict[str, Any],
+    editor: str,
+    expected_version: int | None,
+    form_token: str | None = None,
+) -> Claim | None:
+    """Validate and store a pair. `expected_version` None creates a new pair (an existing id is a
+    conflict); otherwise the stored version must still be that one. Returns None for a repeated
+    form submission (nothing changed)."""
+    claim = claim_from_data(data, Path(f"{data.get('id', 'claim')}.yaml"))
+    clean = _data(claim)
+    with store.session() as session:
+        if form_token is not None and not store.use_form_token(session, form_token):
+            return None
+        row = session.get(ClaimRow, claim.id)
+        if expected_version is None:
+            if row is not None:
+                raise EditConflict(f"a pair with the id {claim.id!r} exists already")
+            session.add(ClaimRow(id=claim.id, data=clean, version=1, updated_by=editor))
+            session.add(ClaimVersionRow(claim_id=claim.id, version=1, data=clean, editor=editor))
+            store.audit(session, editor, "claim.add", "claim", claim.id, None, clean)
+        else:
+            if row is None:
+                raise EditConflict(f"the pair {claim.id!r} no longer exists")
+            if row.version != expected_version:
+                raise EditConflict(
+                    f"{claim.id!r} was changed by {row.updated_by} (version {row.version}) after you opened "
+                    f"version {expected_version}; reload it and apply your change again"
+                )
+            _apply(store, session, row, clean, editor, "claim.edit")
+    return claim
+
+
+def import_yaml(store: Store, text: str, filename: str, editor: str) -> Claim:
+    """Import one pair in the claims_db/ format (shared by an allied municipality): new, or a new version."""
+    claim = parse_claim(text, Path(filename))
+    current = claim_version(store, claim.id)
+    result = save_claim(store, _data(claim), editor, current)
+    assert result is not None
+    return result
+
+
+def claim_history(store: Store, claim_id: str) -> list[ClaimVersionRow]:
+    with store.session() as session:
+        query = select(ClaimVersionRow).where(ClaimVersionRow.claim_id == claim_id)
+        return list(session.scalars(query.order_by(ClaimVersionRow.version.desc())))
+
+
+def export_yaml(claims: ClaimSet) -> dict[str, str]:
+    """File name -> YAML text, in the claims_db/ format."""
+    return {f"{claim.id}.yaml": claim.to_yaml() for claim in claims}

@@ -1,0 +1,111 @@
+"""The factsandwich web UI: a thin Flask shell over the library (one store, one matcher, one classifier).
+
+`create_app(config)` builds the app; `factsandwich serve` runs it under waitress. Blueprints per role:
+triage (comms officers), responses (spokespeople), claims (editors), dashboard and health for all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, g, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from factsandwich.config import Settings
+from factsandwich.errors import FactsandwichError
+from factsandwich.live_claims import EditConflict
+from factsandwich.pipeline import Factsandwich
+from factsandwich.store import Store
+from webui.i18n import translate
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _secret_key(settings: Settings) -> str:
+    """A key kept in the data directory, so sessions survive restarts and are shared by workers."""
+    path = settings.data_dir / "secret_key"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | None = None) -> Flask:
+    """Build the app. `config` overrides Flask settings; `core` lets tests pass a prepared library."""
+    settings = core.settings if core is not None else Settings.from_env()
+    if core is None:
+        core = Factsandwich(settings, store=Store(settings.effective_database_url))
+    app = Flask(__name__, template_folder="templates", static_folder="static")
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=True,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        ORGANISATION="factsandwich",
+    )
+    app.config.update(config or {})
+    app.extensions["factsandwich"] = core
+    CSRFProtect(app)
+
+    from webui import auth, claims_editor, dashboard, responses, triage
+
+    for module in (auth, triage, responses, claims_editor, dashboard):
+        app.register_blueprint(module.blueprint)
+
+    @app.context_processor
+    def helpers() -> dict[str, Any]:
+        language = g.get("language", "de")
+        return {
+            "_": lambda key, **kw: translate(key, language).format(**kw) if kw else translate(key, language),
+            "language": language,
+            "user": g.get("user"),
+            "form_token": lambda: secrets.token_hex(16),
+        }
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return render_template("error.html", message=error.description), 400
+
+    for code, key in ((403, "forbidden"), (404, "not_found"), (400, "bad_request")):
+        app.register_error_handler(code, _error_page(code, key))
+
+    @app.errorhandler(FactsandwichError)
+    def library_error(error: FactsandwichError) -> Any:
+        """A user action the library refused (a conflict, a wrong state): say why, change nothing."""
+        return render_template("error.html", message=str(error)), 409 if isinstance(
+            error, EditConflict
+        ) else 400
+
+    app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
+    return app
+
+
+def _error_page(code: int, key: str) -> Any:
+    def handler(_error: Exception) -> Any:
+        return render_template("error.html", message=translate(key, g.get("language", "de"))), code
+
+    return handler
+
+
+def core() -> Factsandwich:
+    """The library facade of the running app."""
+    from flask import current_app
+
+    value: Factsandwich = current_app.extensions["factsandwich"]
+    return value

@@ -1,0 +1,107 @@
+"""The UI's words in German and English; each user picks a language (login page: the browser's)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "app": {"de": "factsandwich", "en": "factsandwich"},
+    "login": {"de": "Anmelden", "en": "Log in"},
+    "logout": {"de": "Abmelden", "en": "Log out"},
+    "name": {"de": "Name", "en": "Name"},
+    "password": {"de": "Passwort", "en": "Password"},
+    "login_failed": {"de": "Name oder Passwort falsch.", "en": "Wrong name or password."},
+    "login_throttled": {
+        "de": "Zu viele Fehlversuche. Bitte in 15 Minuten erneut versuchen.",
+        "en": "Too many failed attempts. Please try again in 15 minutes.",
+    },
+    "triage": {"de": "Sichtung", "en": "Triage"},
+    "responses": {"de": "Antworten", "en": "Responses"},
+    "claims": {"de": "Mythen & Fakten", "en": "Myths & facts"},
+    "dashboard": {"de": "Übersicht", "en": "Dashboard"},
+    "audit": {"de": "Protokoll", "en": "Audit log"},
+    "language": {"de": "Sprache", "en": "Language"},
+    "status": {"de": "Status", "en": "Status"},
+    "claim": {"de": "Mythos", "en": "Myth"},
+    "feed": {"de": "Quelle", "en": "Source"},
+    "from": {"de": "von", "en": "from"},
+    "to": {"de": "bis", "en": "to"},
+    "filter": {"de": "Filtern", "en": "Filter"},
+    "all": {"de": "alle", "en": "all"},
+    "priority": {"de": "Priorität", "en": "Priority"},
+    "probability": {"de": "Mythos-Wahrscheinlichkeit", "en": "Myth probability"},
+    "score": {"de": "Übereinstimmung", "en": "Match score"},
+    "matched_text": {"de": "passende Formulierung", "en": "wording that matched"},
+    "why_flagged": {"de": "Warum markiert", "en": "Why flagged"},
+    "why_flagged_text": {
+        "de": "Der Klassifikator schätzt die Wahrscheinlichkeit, dass dieser Beitrag einen Migrationsmythos "
+        "verbreitet, auf {p} (Schwelle {t}).",
+        "en": "The classifier estimates the probability that this item spreads a migration myth at {p} "
+        "(threshold {t}).",
+    },
+    "open_source": {"de": "Originalbeitrag öffnen", "en": "Open the original"},
+    "dismiss": {"de": "Verwerfen", "en": "Dismiss"},
+    "dismiss_selected": {"de": "Ausgewählte verwerfen", "en": "Dismiss selected"},
+    "not_a_myth": {"de": "kein Mythos", "en": "not a myth"},
+    "not_relevant": {"de": "nicht relevant", "en": "not relevant"},
+    "duplicate": {"de": "Duplikat", "en": "duplicate"},
+    "misinformation": {"de": "Fehlinformation", "en": "misinformation"},
+    "disinformation": {"de": "Desinformation", "en": "disinformation"},
+    "mark_as": {"de": "Markieren als", "en": "Mark as"},
+    "send_to_response": {"de": "Antwort entwerfen", "en": "Send to response"},
+    "channel": {"de": "Kanal", "en": "Channel"},
+    "tone": {"de": "Ton", "en": "Tone"},
+    "nothing_here": {"de": "Nichts zu tun.", "en": "Nothing here."},
+    "page": {"de": "Seite", "en": "Page"},
+    "next": {"de": "weiter", "en": "next"},
+    "previous": {"de": "zurück", "en": "previous"},
+    "save": {"de": "Speichern", "en": "Save"},
+    "approve": {"de": "Freigeben", "en": "Approve"},
+    "reject": {"de": "Ablehnen", "en": "Reject"},
+    "copy": {"de": "Kopieren", "en": "Copy"},
+    "copied": {"de": "Kopiert", "en": "Copied"},
+    "characters": {"de": "Zeichen", "en": "characters"},
+    "checks": {"de": "Prüfung", "en": "Checks"},
+    "checks_ok": {"de": "Struktur und Länge in Ordnung.", "en": "Structure and length are fine."},
+    "versions": {"de": "Versionen", "en": "Versions"},
+    "approved_by": {"de": "Freigegeben von", "en": "Approved by"},
+    "time_to_approval": {"de": "Zeit bis zur Freigabe", "en": "Time to approval"},
+    "hours": {"de": "Stunden", "en": "hours"},
+    "claimreview": {"de": "ClaimReview (JSON-LD)", "en": "ClaimReview (JSON-LD)"},
+    "part_fact": {"de": "Fakt", "en": "Fact"},
+    "part_warning": {"de": "Warnhinweis", "en": "Warning"},
+    "part_myth": {"de": "Mythos (einmal)", "en": "Myth (once)"},
+    "part_fallacy": {"de": "Denkfehler", "en": "Fallacy"},
+    "part_fact_repeat": {"de": "Fakt (Wiederholung)", "en": "Fact (repeated)"},
+    "search": {"de": "Suchen", "en": "Search"},
+    "new_pair": {"de": "Neues Paar", "en": "New pair"},
+    "edit": {"de": "Bearbeiten", "en": "Edit"},
+    "history": {"de": "Verlauf", "en": "History"},
+    "export": {"de": "Exportieren (YAML, zip)", "en": "Export (YAML, zip)"},
+    "import": {"de": "Importieren (YAML)", "en": "Import (YAML)"},
+    "preview": {"de": "Vorschau", "en": "Preview"},
+    "sources_help": {
+        "de": "Eine Quelle pro Zeile: Herausgeber | Titel | Jahr | URL",
+        "en": "One source per line: publisher | title | year | URL",
+    },
+    "lines_help": {
+        "de": "Eine Formulierung pro Zeile, die erste ist die kanonische.",
+        "en": "One wording per line; the first is the canonical one.",
+    },
+    "saved": {"de": "Gespeichert.", "en": "Saved."},
+    "already_done": {"de": "Das wurde bereits ausgeführt.", "en": "That was done already."},
+    "open_vs_handled": {"de": "Offen / erledigt", "en": "Open / handled"},
+    "median_approval": {"de": "Median bis zur Freigabe", "en": "Median time to approval"},
+    "flagged_per_week": {
+        "de": "Markierte Beiträge pro Mythos und Woche",
+        "en": "Flagged items per myth per week",
+    },
+    "forbidden": {"de": "Dafür fehlt Ihnen die Rolle.", "en": "Your role does not allow this."},
+    "not_found": {"de": "Nicht gefunden.", "en": "Not found."},
+    "bad_request": {"de": "Ungültige Anfrage.", "en": "Bad request."},
+}
+
+
+def translate(key: str, language: str) -> str:
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    return entry.get(language) or entry["en"]
