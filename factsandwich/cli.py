@@ -103,6 +103,7 @@ def train() -> None:
     click.echo("training the myth classifier ...", err=True)
     classifier = app.train()
     click.echo(describe(classifier.metadata))
+    click.echo(f"including {classifier.metadata['n_office_decisions']} triage decisions of this office")
     click.echo(json.dumps(classifier.metadata["dev_metrics"], indent=2))
 
 

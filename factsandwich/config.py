@@ -49,6 +49,8 @@ class Settings:
     # An item is flagged when the classifier's calibrated myth probability reaches this; None means
     # the threshold tuned on the classifier's dev split.
     flag_threshold: float | None = None
+    # Session cookies only over HTTPS (and http://localhost). Turn off only for a plain-HTTP trial.
+    secure_cookies: bool = True
     max_feed_bytes: int = 10 * 1024 * 1024
     fetch_timeout_s: float = 20.0
     max_text_chars: int = 20_000
@@ -85,5 +87,7 @@ class Settings:
             suggest_threshold=_env_float("FACTSANDWICH_SUGGEST_THRESHOLD", 0.35),
             confident_threshold=_env_float("FACTSANDWICH_CONFIDENT_THRESHOLD", 0.6),
             flag_threshold=_env_optional_float("FACTSANDWICH_FLAG_THRESHOLD"),
+            secure_cookies=env.get("FACTSANDWICH_SECURE_COOKIES", "1").strip().lower()
+            not in ("0", "false", "no"),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from factsandwich.claims import Claim, ClaimSet, claim_from_data, load_claims, parse_claim
 from factsandwich.errors import FactsandwichError
@@ -65,6 +65,13 @@ def _apply(store: Store, session: Any, row: ClaimRow, data: dict[str, Any], edit
     row.data, row.version, row.updated_by, row.updated_at = data, row.version + 1, editor, utcnow()
     session.add(ClaimVersionRow(claim_id=row.id, version=row.version, data=data, editor=editor))
     store.audit(session, editor, action, "claim", row.id, before, data)
+
+
+def claims_fingerprint(store: Store) -> tuple[int, int]:
+    """Changes whenever a pair is added or saved (number of pairs, sum of versions): one cheap query."""
+    with store.session() as session:
+        count, versions = session.execute(select(func.count(ClaimRow.id), func.sum(ClaimRow.version))).one()
+        return int(count or 0), int(versions or 0)
 
 
 def load_live_claims(store: Store) -> ClaimSet:

@@ -33,8 +33,9 @@ from factsandwich.config import Settings
 from factsandwich.embed import EmbeddingCache, Encoder, MemoryCache, make_encoder
 from factsandwich.feeds import FeedItem, FetchLimits, SourceResult, expand_sources, is_url, read_source
 from factsandwich.index import ClaimMatch
-from factsandwich.live_claims import load_live_claims, sync_from_directory
+from factsandwich.live_claims import claims_fingerprint, load_live_claims, sync_from_directory
 from factsandwich.matcher import ClaimMatcher
+from factsandwich.review import labelled_decisions
 from factsandwich.sandwich import Draft, DraftWriter
 from factsandwich.store import Store
 from factsandwich.text import content_hash, detect_language
@@ -115,6 +116,7 @@ class Factsandwich:
         self._cache: EmbeddingCache = store if store is not None else MemoryCache()
         self._encoder = encoder
         self._claims: ClaimSet | None = None
+        self._claims_fingerprint: tuple[int, int] = (0, 0)
         self._matcher: ClaimMatcher | None = None
         self._classifier: MythClassifier | None = None
         self.drafts = DraftWriter(settings.templates_dir)
@@ -136,6 +138,7 @@ class Factsandwich:
             else:
                 self.warnings.extend(sync_from_directory(self.store, self.settings.claims_dir))
                 self._claims = load_live_claims(self.store)
+                self._claims_fingerprint = claims_fingerprint(self.store)
         return self._claims
 
     @property
@@ -174,6 +177,12 @@ class Factsandwich:
         """Pick up changed claims: the index is rebuilt (or loaded) for the new content hash."""
         self._claims = None
         self._matcher = None
+
+    def refresh_claims(self) -> None:
+        """Reload when another process (a second web worker, the CLI) changed the live claims."""
+        changed = self.store is not None and claims_fingerprint(self.store) != self._claims_fingerprint
+        if self._claims is not None and changed:
+            self.reload_claims()
 
     # -- analysis ----------------------------------------------------------------------------------
 
@@ -293,7 +302,8 @@ class Factsandwich:
     def train(self) -> MythClassifier:
         """Train the classifier on the claims and the labelled posts; evaluate on a dev split; save."""
         train_posts, dev_posts = split_dev(self.examples)
-        train_set = claim_examples(self.claims) + train_posts
+        decisions = labelled_decisions(self.store) if self.store is not None else []
+        train_set = claim_examples(self.claims) + train_posts + decisions
         texts = [e.text for e in train_set]
         classifier = MythClassifier(self.encoder.name)
         classifier.fit(texts, self.encoder.encode(texts), [e.positive for e in train_set])
@@ -308,6 +318,7 @@ class Factsandwich:
             if pairs:
                 metrics[lang] = binary_metrics([t for t, _ in pairs], [p for _, p in pairs], threshold)
         classifier.metadata = {
+            "n_office_decisions": len(decisions),
             **new_metadata(self.encoder.name, train_set, len(train_set)),
             "n_dev": len(dev_posts),
             "threshold": threshold,

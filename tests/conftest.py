@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,9 +42,21 @@ class FakeEncoder:
         return out / norms
 
 
+@pytest.fixture(scope="session")
+def fake_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fake encoder's index, claim model and classifier, trained once per session."""
+    data_dir = tmp_path_factory.mktemp("fake-models")
+    app = Factsandwich(Settings(data_dir=data_dir), encoder=FakeEncoder())
+    _ = app.matcher, app.classifier
+    return data_dir
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'test.db'}")
+def settings(tmp_path: Path, fake_models: Path) -> Settings:
+    """A fresh data directory and database per test, seeded with the fake models (tests stay fast)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(fake_models, data_dir)
+    return Settings(data_dir=data_dir, database_url=f"sqlite:///{tmp_path / 'test.db'}")
 
 
 @pytest.fixture

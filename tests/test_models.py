@@ -73,3 +73,36 @@ def test_unreadable_classifier_file_is_retrained(fake_app: Factsandwich) -> None
     fake_app.classifier_path.write_bytes(b"not a pickle")
     assert MythClassifier.load(fake_app.classifier_path) is None
     assert fake_app.classifier.metadata["n_train"] > 0
+
+
+def test_office_triage_decisions_become_training_data(fake_app: Factsandwich) -> None:
+    from factsandwich import review
+
+    records = list(fake_app.scan([str(PROJECT_ROOT / "demo" / "posts.jsonl")]))
+    assert fake_app.store is not None and records
+    items = fake_app.store.list_items()
+    review.dismiss(fake_app.store, [items[0].id], "not_a_myth", "anna", "t1")
+    review.mark(fake_app.store, items[1].id, "misinformation", "anna", "t2")
+    review.dismiss(fake_app.store, [items[2].id], "duplicate", "anna", "t3")  # says nothing about myths
+    labels = sorted(e.label for e in review.labelled_decisions(fake_app.store))
+    assert labels == ["myth", "neutral"]
+    assert fake_app.train().metadata["n_office_decisions"] == 2
+
+
+def test_claim_edit_in_one_process_reaches_another(settings) -> None:  # type: ignore[no-untyped-def]
+    from factsandwich.live_claims import claim_version, save_claim
+    from factsandwich.store import Store
+
+    store = Store(settings.effective_database_url)
+    web_worker = Factsandwich(settings, store=store, encoder=FakeEncoder())
+    other_worker = Factsandwich(settings, store=store, encoder=FakeEncoder())
+    assert other_worker.claims.get("crime") is not None
+    claim = web_worker.claims.get("crime")
+    assert claim is not None
+    data = claim.to_dict()
+    data["status"] = "retired"
+    save_claim(store, data, "editor", claim_version(store, "crime"))
+    other_worker.refresh_claims()
+    retired = other_worker.claims.get("crime")
+    assert retired is not None and retired.status == "retired"
+    assert "crime" not in {w.claim_id for w in other_worker.matcher.index.wordings}

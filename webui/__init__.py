@@ -45,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
         SECRET_KEY=_secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
@@ -59,6 +59,10 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
 
     for module in (auth, triage, responses, claims_editor, dashboard):
         app.register_blueprint(module.blueprint)
+
+    @app.before_request
+    def current_claims() -> None:
+        core.refresh_claims()  # an edit in another worker takes effect here too
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
