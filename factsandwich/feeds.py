@@ -10,7 +10,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,7 +263,3 @@ def _post_to_item(source: str, number: int, record: dict[str, Any], limits: Fetc
         text=html_to_text(str(record["text"]), limits.max_text_chars),
     )
 
-
-def read_sources(sources: list[str], limits: FetchLimits) -> Iterator[SourceResult]:
-    for source in expand_sources(sources):
-        yield read_source(source, limits)

@@ -91,6 +91,7 @@ ROUTES: list[tuple[str, str, set[str] | None]] = [
     ("GET", "/claims/export.zip", {"editor"}),
     ("POST", "/claims/import", {"editor"}),
     ("POST", "/language", None),
+    ("GET", "/audit", {"admin"}),
 ]
 
 

@@ -129,6 +129,8 @@ def new() -> Any:
 @requires("editor")
 def edit(claim_id: str) -> Any:
     if request.method == "POST":
+        if request.form.get("id") != claim_id:
+            abort(400)  # the form must edit the pair its address names
         return _save(request.form.to_dict(), new=False)
     claim = core().claims.get(claim_id)
     if claim is None:

@@ -53,6 +53,13 @@ def index() -> Any:
     )
 
 
+@blueprint.route("/audit")
+@requires("admin")
+def audit() -> Any:
+    """The audit log: every decision with who, what, when, before and after (newest first)."""
+    return render_template("audit.html", entries=_store().list_audit(limit=500))
+
+
 @blueprint.route("/healthz")
 def health() -> Any:
     """Database, claim index and models, each with its state; 503 when one is down."""
