@@ -165,7 +165,9 @@ def _table_line(data: dict[str, Any]) -> str:
     return line
 
 
-def _print_summary(summary: ScanSummary) -> None:
+def _print_summary(summary: ScanSummary, app: Factsandwich) -> None:
+    for warning in app.warnings:  # e.g. a pair changed both in claims_db/ and in the web UI
+        click.echo(f"warning: {warning}", err=True)
     for _source, error in summary.failed:
         click.echo(f"error: {error}", err=True)
     for warning in summary.warnings:
@@ -213,7 +215,7 @@ def scan(
             report.write(record)
     if bar:
         bar.close()
-    _print_summary(summary)
+    _print_summary(summary, app)
     if summary.failed and not summary.processed and summary.sources == len(summary.failed):
         sys.exit(1)
 
@@ -315,7 +317,7 @@ def demo(serve_ui: bool, port: int) -> None:
         if record.analysis.flagged:
             report.write(record)
     click.echo(buffer.getvalue(), nl=False)
-    _print_summary(summary)
+    _print_summary(summary, app)
     if serve_ui:
         assert app.store is not None
         password = _demo_account(app.store, app.settings.data_dir)

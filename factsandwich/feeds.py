@@ -262,4 +262,3 @@ def _post_to_item(source: str, number: int, record: dict[str, Any], limits: Fetc
         published=field_text("published", "date"),
         text=html_to_text(str(record["text"]), limits.max_text_chars),
     )
-

@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -48,6 +49,14 @@ class Base(DeclarativeBase):
 
 class ItemRow(Base):
     __tablename__ = "items"
+    # The triage queue's filters and order, so that every page of it is an index scan (bench/webui.py:
+    # page 100 of 50,000 items went from 170 ms to about 5 ms).
+    __table_args__ = (
+        Index("ix_items_queue", "flagged", "status", "priority", "published", "id"),
+        Index("ix_items_queue_all", "flagged", "priority", "published", "id"),
+        Index("ix_items_flagged_source", "flagged", "source"),
+        Index("ix_items_flagged_claim", "flagged", "top_claim", "language", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(2048), index=True)
@@ -215,6 +224,8 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
             Base.metadata.create_all(self.engine)
+            for index in Base.metadata.tables["items"].indexes:  # create_all adds none to an existing table
+                index.create(self.engine, checkfirst=True)
         except SQLAlchemyError as exc:
             problem = str(exc).splitlines()[0]
             raise ConfigError(f"cannot open the database {parsed.render_as_string()}: {problem}") from None

@@ -106,3 +106,31 @@ def test_claim_edit_in_one_process_reaches_another(settings) -> None:  # type: i
     retired = other_worker.claims.get("crime")
     assert retired is not None and retired.status == "retired"
     assert "crime" not in {w.claim_id for w in other_worker.matcher.index.wordings}
+
+
+def test_claims_db_changes_sync_unless_edited_in_the_ui(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from factsandwich.live_claims import claim_version, load_live_claims, save_claim, sync_from_directory
+    from factsandwich.store import Store
+
+    claims_dir = tmp_path / "claims_copy"
+    shutil.copytree(CLAIMS_DIR, claims_dir)
+    store = Store(settings.effective_database_url)
+    assert sync_from_directory(store, claims_dir) == []
+
+    def edit_file(name: str, old: str, new: str) -> None:
+        path = claims_dir / f"{name}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+    edit_file("terror", "status: published", "status: needs_review")  # file changed, UI untouched
+    ui_claim = load_live_claims(store).get("crime")
+    assert ui_claim is not None
+    data = ui_claim.to_dict()
+    data["topics"] = [*data["topics"], "edited-in-ui"]
+    save_claim(store, data, "editor", claim_version(store, "crime"))
+    edit_file("crime", "status: published", "status: needs_review")  # changed in both places
+
+    messages = sync_from_directory(store, claims_dir)
+    live = load_live_claims(store)
+    assert live.get("terror").status == "needs_review"  # type: ignore[union-attr]
+    assert "edited-in-ui" in live.get("crime").topics  # type: ignore[union-attr]
+    assert len(messages) == 1 and messages[0].startswith("crime:")

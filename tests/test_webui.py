@@ -288,3 +288,22 @@ def test_users_add_cli(cli_env: None, tmp_path: Any) -> None:
     assert again.exit_code == 1 and "exists already" in again.output
     bad = runner.invoke(main, ["users", "add", "bob", "--role", "king", "--password-file", str(password)])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_browser_line_breaks_count_once(core: Factsandwich, app: Flask) -> None:
+    """Browsers post CRLF; the saved text must have the length the live counter showed (LF)."""
+    client = app.test_client()
+    login(client, "admin")
+    response_id = make_response(core, client)
+    page = client.get(f"/responses/{response_id}").data.decode()
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version is not None
+    parts = {name: "x" for name in ("fact", "warning", "myth", "fallacy", "fact_repeat")}
+    parts["fallacy"] = "line one\r\nline two"
+    client.post(
+        f"/responses/{response_id}/edit", data={**parts, "version": version.group(1), "form_token": "n1"}
+    )
+    assert core.store is not None
+    with core.store.session() as session:
+        text = session.get(ResponseRow, response_id).text  # type: ignore[union-attr]
+    assert "\r" not in text and "line one\nline two" in text

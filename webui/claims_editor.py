@@ -48,8 +48,10 @@ def claim_to_form(claim: Claim, version: int | None) -> dict[str, Any]:
     return form
 
 
-def form_to_data(form: Any) -> dict[str, Any]:
-    """The claims_db/ layout from the form fields (validated afterwards like a file)."""
+def form_to_data(raw_form: Any) -> dict[str, Any]:
+    """The claims_db/ layout from the form fields (validated afterwards like a file). Browsers send
+    line breaks as CRLF; they are LF here, so a break counts once against the length limits."""
+    form = {key: str(value).replace("\r\n", "\n") for key, value in dict(raw_form).items()}
     sources = []
     for line in form.get("sources", "").splitlines():
         if line.strip():

@@ -58,7 +58,8 @@ def show(response_id: int) -> Any:
 @requires("spokesperson")
 def edit(response_id: int) -> Any:
     response, _item, claim = _load(response_id)
-    parts = {name: request.form.get(name, "").strip() for name in PARTS}
+    # Browsers send line breaks as CRLF; the live counter and the checker count LF.
+    parts = {name: request.form.get(name, "").replace("\r\n", "\n").strip() for name in PARTS}
     review.edit_response(
         _store(),
         response_id,
