@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import json
+import logging
 import os
 import secrets
 import sys
@@ -16,6 +17,7 @@ from typing import IO, Any
 
 import click
 
+from factsandwich import monitor, subscriptions
 from factsandwich.accounts import ROLES, UI_LANGUAGES, AccountError, add_user
 from factsandwich.claims import load_claims
 from factsandwich.classify import MythClassifier, describe
@@ -250,6 +252,92 @@ def check(text: str, fmt: str, channel: str, tone: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(_table_line(data))
+
+
+@main.group()
+def feeds() -> None:
+    """Manage the feeds the monitor polls."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", help="A readable name (default: the URL).")
+@click.option("--language", type=click.Choice(["de", "en"]), help="The feed's language, for the lists.")
+@click.option(
+    "--interval",
+    "interval_s",
+    default=900,
+    show_default=True,
+    type=int,
+    help="Seconds between polls (at least 60).",
+)
+def feeds_add(url: str, name: str | None, language: str | None, interval_s: int) -> None:
+    """Subscribe to the feed at URL."""
+    added = subscriptions.add_feed(_store(), url, name, language, interval_s)
+    click.echo(f"added {url}" if added else f"{url} is subscribed already")
+
+
+@feeds.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def feeds_list(fmt: str) -> None:
+    """Each feed with its last success, last error, error count and next poll."""
+    rows = subscriptions.list_feeds(_store())
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        **r.__dict__,
+                        "next_poll": r.next_poll.isoformat(),
+                        "last_success": r.last_success.isoformat() if r.last_success else None,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for r in rows:
+        status = f"error x{r.error_count}: {r.last_error}" if r.error_count else "ok"
+        click.echo(
+            f"{r.name[:40]:40} every {r.interval_s:>5}s  next {r.next_poll:%Y-%m-%d %H:%M}  "
+            f"last success {r.last_success or '-'}  {status}  {r.url}"
+        )
+
+
+@feeds.command("remove")
+@click.argument("url")
+def feeds_remove(url: str) -> None:
+    """Unsubscribe from URL (its stored items stay)."""
+    if not subscriptions.remove_feed(_store(), url):
+        raise click.ClickException(f"{url} is not subscribed (see 'factsandwich feeds list')")
+    click.echo(f"removed {url}")
+
+
+@feeds.command("import-opml")
+@click.argument("file", type=click.File("rb"))
+def feeds_import_opml(file: IO[bytes]) -> None:
+    """Subscribe to every feed in an OPML FILE (as exported by feed readers)."""
+    added, existing = subscriptions.import_opml(_store(), file.read())
+    click.echo(f"added {added} feed(s); {existing} subscribed already")
+
+
+@feeds.command("export-opml")
+def feeds_export_opml() -> None:
+    """Print the subscriptions as OPML."""
+    click.echo(subscriptions.export_opml(_store()), nl=False)
+
+
+@main.command("monitor")
+@click.option(
+    "--idle", "idle_s", default=30.0, show_default=True, type=float, help="Seconds to wait between rounds."
+)
+@click.option("--rounds", type=int, help="Stop after this many rounds (default: until SIGTERM).")
+def monitor_command(idle_s: float, rounds: int | None) -> None:
+    """Poll the due feeds until stopped (SIGTERM or Ctrl-C finish the current feed, then stop)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    monitor.run(_open_app(), idle_s=idle_s, rounds=rounds)
 
 
 @main.group()

@@ -180,6 +180,19 @@ class FormTokenRow(Base):
     used_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class SubscriptionRow(Base):
+    """A feed the monitor polls: how often, and when next (fetch state is in FeedStateRow)."""
+
+    __tablename__ = "subscriptions"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str | None] = mapped_column(String(8))
+    interval_s: Mapped[int] = mapped_column(Integer, default=900)
+    next_poll: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class FeedStateRow(Base):
     """What was learned from fetching a feed URL: validators for conditional GET, the last error."""
 

@@ -92,6 +92,9 @@ ROUTES: list[tuple[str, str, set[str] | None]] = [
     ("POST", "/claims/import", {"editor"}),
     ("POST", "/language", None),
     ("GET", "/audit", {"admin"}),
+    ("GET", "/feeds", {"comms"}),
+    ("POST", "/feeds/add", {"comms"}),
+    ("POST", "/feeds/remove", {"comms"}),
 ]
 
 
@@ -307,3 +310,18 @@ def test_browser_line_breaks_count_once(core: Factsandwich, app: Flask) -> None:
     with core.store.session() as session:
         text = session.get(ResponseRow, response_id).text  # type: ignore[union-attr]
     assert "\r" not in text and "line one\nline two" in text
+
+
+def test_feeds_page_adds_lists_and_removes(core: Factsandwich, app: Flask) -> None:
+    client = app.test_client()
+    login(client, "comms")
+    client.post(
+        "/feeds/add",
+        data={"url": "https://anzeiger.example/feed.xml", "name": "Anzeiger <b>", "interval": "600"},
+    )
+    page = client.get("/feeds").data.decode()
+    assert "Anzeiger &lt;b&gt;" in page and "https://anzeiger.example/feed.xml" in page
+    refused = client.post("/feeds/add", data={"url": "javascript:alert(1)", "interval": "600"})
+    assert refused.status_code == 400 and b"not an http(s) feed URL" in refused.data
+    client.post("/feeds/remove", data={"url": "https://anzeiger.example/feed.xml"})
+    assert "anzeiger.example" not in client.get("/feeds").data.decode()

@@ -55,9 +55,9 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
     app.extensions["factsandwich"] = core
     CSRFProtect(app)
 
-    from webui import auth, claims_editor, dashboard, responses, triage
+    from webui import auth, claims_editor, dashboard, feeds, responses, triage
 
-    for module in (auth, triage, responses, claims_editor, dashboard):
+    for module in (auth, triage, responses, claims_editor, dashboard, feeds):
         app.register_blueprint(module.blueprint)
 
     @app.before_request

@@ -1,0 +1,135 @@
+"""The feeds an office watches: add, list, remove, and exchange them as OPML (how feed readers
+share subscriptions). Each feed's fetch state (last success, last error, error count) comes from the
+store; the monitor (monitor.py) decides when to poll next."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
+
+from sqlalchemy import select
+
+from factsandwich.errors import FactsandwichError
+from factsandwich.feeds import is_url
+from factsandwich.store import FeedStateRow, Store, SubscriptionRow, utcnow
+
+MIN_INTERVAL_S = 60
+
+
+class SubscriptionError(FactsandwichError):
+    """A feed URL, interval or OPML file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    url: str
+    name: str
+    language: str | None
+    interval_s: int
+    next_poll: dt.datetime
+    last_success: dt.datetime | None
+    last_error: str | None
+    error_count: int
+
+
+def add_feed(
+    store: Store,
+    url: str,
+    name: str | None = None,
+    language: str | None = None,
+    interval_s: int = 900,
+    actor: str = "cli",
+) -> bool:
+    """Subscribe; False when the URL is subscribed already (nothing changes)."""
+    url = url.strip()
+    if not is_url(url):
+        raise SubscriptionError(f"{url!r} is not an http(s) feed URL")
+    if interval_s < MIN_INTERVAL_S:
+        raise SubscriptionError(f"the interval must be at least {MIN_INTERVAL_S} seconds (polite polling)")
+    if language not in (None, "de", "en"):
+        raise SubscriptionError("language must be de or en")
+    with store.session() as session:
+        if session.get(SubscriptionRow, url) is not None:
+            return False
+        session.add(
+            SubscriptionRow(
+                url=url,
+                name=(name or url)[:300],
+                language=language,
+                interval_s=interval_s,
+                next_poll=utcnow(),
+            )
+        )
+        store.audit(session, actor, "feed.add", "feed", url, None, {"name": name, "interval_s": interval_s})
+        return True
+
+
+def remove_feed(store: Store, url: str, actor: str = "cli") -> bool:
+    with store.session() as session:
+        row = session.get(SubscriptionRow, url)
+        if row is None:
+            return False
+        session.delete(row)
+        store.audit(session, actor, "feed.remove", "feed", url, {"name": row.name}, None)
+        return True
+
+
+def list_feeds(store: Store) -> list[Subscription]:
+    with store.session() as session:
+        rows = session.execute(
+            select(SubscriptionRow, FeedStateRow)
+            .outerjoin(FeedStateRow, FeedStateRow.url == SubscriptionRow.url)
+            .order_by(SubscriptionRow.name)
+        ).all()
+    return [
+        Subscription(
+            sub.url,
+            sub.name,
+            sub.language,
+            sub.interval_s,
+            sub.next_poll,
+            state.last_success if state else None,
+            state.last_error if state else None,
+            state.error_count if state else 0,
+        )
+        for sub, state in rows
+    ]
+
+
+def import_opml(store: Store, data: bytes, actor: str = "cli") -> tuple[int, int]:
+    """Subscribe to every feed outline (xmlUrl) of an OPML file; returns (added, already there)."""
+    try:
+        root = ET.fromstring(data)  # expat resolves no external entities and limits expansion
+    except ET.ParseError as exc:
+        raise SubscriptionError(f"not an OPML file: {exc}") from None
+    if root.tag != "opml":
+        raise SubscriptionError("not an OPML file: the root element is not <opml>")
+    added = existing = 0
+    for outline in root.iter("outline"):
+        url = outline.get("xmlUrl")
+        if not url or not is_url(url):
+            continue
+        name = outline.get("title") or outline.get("text")
+        if add_feed(store, url, name, None, 900, actor):
+            added += 1
+        else:
+            existing += 1
+    return added, existing
+
+
+def export_opml(store: Store) -> str:
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head><title>factsandwich feeds</title></head>",
+        "  <body>",
+    ]
+    for feed in list_feeds(store):
+        lines.append(
+            f'    <outline type="rss" text={quoteattr(feed.name)} title={quoteattr(feed.name)} '
+            f"xmlUrl={quoteattr(feed.url)}/>"
+        )
+    lines += ["  </body>", "</opml>"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,145 @@
+"""Feed subscriptions, OPML, the polling decider and the monitor loop (local HTTP feeds only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DEMO
+
+from factsandwich.cli import main
+from factsandwich.monitor import next_poll_after, poll_due
+from factsandwich.pipeline import Factsandwich
+from factsandwich.store import Store
+from factsandwich.subscriptions import (
+    SubscriptionError,
+    add_feed,
+    export_opml,
+    import_opml,
+    list_feeds,
+    remove_feed,
+)
+
+NOW = dt.datetime(2026, 11, 25, 12, 0)
+
+
+def test_next_poll_backs_off_exponentially_and_caps_at_a_day() -> None:
+    assert next_poll_after(NOW, 600, 0) == NOW + dt.timedelta(minutes=10)
+    assert next_poll_after(NOW, 600, 1) == NOW + dt.timedelta(minutes=20)
+    assert next_poll_after(NOW, 600, 3) == NOW + dt.timedelta(minutes=80)
+    assert next_poll_after(NOW, 600, 50) == NOW + dt.timedelta(hours=24)
+
+
+def test_subscriptions_and_opml_round_trip(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(settings.effective_database_url)
+    assert add_feed(store, "https://a.example/feed.xml", "Anzeiger & Co", "de", 600)
+    assert not add_feed(store, "https://a.example/feed.xml")  # subscribed already: nothing changes
+    assert add_feed(store, "https://b.example/rss", None, None, 900)
+    for bad in (("ftp://x/feed", 900), ("https://c.example/f", 10)):
+        with pytest.raises(SubscriptionError):
+            add_feed(store, bad[0], interval_s=bad[1])
+    opml = export_opml(store)
+    other = Store(f"sqlite:///{tmp_path / 'other.db'}")
+    assert import_opml(other, opml.encode()) == (2, 0)
+    assert {f.name for f in list_feeds(other)} == {"Anzeiger & Co", "https://b.example/rss"}
+    assert remove_feed(store, "https://b.example/rss") and not remove_feed(store, "https://b.example/rss")
+    with pytest.raises(SubscriptionError, match="not an OPML file"):
+        import_opml(other, b"<html><body>nope")
+
+
+def _feed_server(http_server: Callable[..., str]) -> tuple[str, list[str]]:
+    body = (DEMO / "feeds" / "riverside-gazette.rss").read_bytes()
+    hits: list[str] = []
+
+    def good(handler: BaseHTTPRequestHandler) -> None:
+        hits.append("good")
+        if handler.headers.get("If-None-Match") == '"v1"':
+            handler.send_response(304)
+            handler.end_headers()
+            return
+        handler.send_response(200)
+        handler.send_header("ETag", '"v1"')
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def bad(handler: BaseHTTPRequestHandler) -> None:
+        hits.append("bad")
+        handler.send_error(500)
+
+    return http_server({"/good.rss": good, "/bad.rss": bad}), hits
+
+
+def test_monitor_rounds_poll_due_feeds_politely(fake_app: Factsandwich, http_server) -> None:  # type: ignore[no-untyped-def]
+    base, hits = _feed_server(http_server)
+    store = fake_app.store
+    assert store is not None
+    add_feed(store, base + "/good.rss", "good", "en", 600)
+    add_feed(store, base + "/bad.rss", "bad", "en", 600)
+
+    first = poll_due(fake_app)
+    assert (first.feeds, first.processed, first.failed) == (2, 10, 1)
+    feeds = {f.name: f for f in list_feeds(store)}
+    assert feeds["bad"].error_count == 1 and "HTTP 500" in (feeds["bad"].last_error or "")
+    assert feeds["good"].last_success is not None and feeds["good"].error_count == 0
+    wait_bad = feeds["bad"].next_poll - feeds["good"].next_poll
+    assert dt.timedelta(minutes=9) < wait_bad < dt.timedelta(minutes=11)  # 20 min instead of 10
+
+    assert poll_due(fake_app).feeds == 0  # nothing due yet
+    later = poll_due(fake_app, now=feeds["good"].next_poll + dt.timedelta(seconds=1))
+    assert (later.feeds, later.processed, later.not_modified) == (1, 0, 1)  # 304: nothing re-read
+    assert hits == ["good", "bad", "good"]
+    assert store.count_items() == 10
+
+
+def test_feeds_cli(settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FACTSANDWICH_DATABASE_URL", settings.effective_database_url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["feeds", "add", "https://a.example/f.xml", "--name", "A"]).exit_code == 0
+    listed = runner.invoke(main, ["feeds", "list", "--format", "json"])
+    assert listed.exit_code == 0 and '"name": "A"' in listed.output and '"error_count": 0' in listed.output
+    opml = tmp_path / "subs.opml"
+    opml.write_text(runner.invoke(main, ["feeds", "export-opml"]).output)
+    assert (
+        "added 0 feed(s); 1 subscribed already"
+        in runner.invoke(main, ["feeds", "import-opml", str(opml)]).output
+    )
+    bad = runner.invoke(main, ["feeds", "add", "not-a-url"])
+    assert bad.exit_code == 1 and "not an http(s) feed URL" in bad.output
+    gone = runner.invoke(main, ["feeds", "remove", "https://nowhere.example/"])
+    assert gone.exit_code == 1 and "is not subscribed" in gone.output
+
+
+@pytest.mark.models
+def test_monitor_stops_cleanly_on_sigterm(real_env: Path, http_server) -> None:  # type: ignore[no-untyped-def]
+    base, _ = _feed_server(http_server)
+    runner = CliRunner()
+    assert runner.invoke(main, ["feeds", "add", base + "/good.rss", "--interval", "600"]).exit_code == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "factsandwich.cli", "monitor", "--idle", "120"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            listed = runner.invoke(main, ["feeds", "list", "--format", "json"]).output
+            if '"last_success": null' not in listed:
+                break
+            time.sleep(1)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "received SIGTERM" in err and "monitor stopped" in err and "Traceback" not in err
+    assert "1 feed(s), 10 new item(s)" in err
