@@ -1,10 +1,14 @@
 """The monitor: polls due feeds politely and sends new items through the scan pipeline.
 
-Each round: take the subscriptions whose next poll is due; scan each (conditional GET with the stored
-ETag/Last-Modified, a 304 is "not modified", items stored whole in transactions, duplicates skipped);
-schedule the next poll: the feed's interval after a success, an exponentially longer wait after
-failures (`next_poll_after`, a pure decider). A SIGTERM or SIGINT ends the loop after the current
-feed; a kill at any other moment loses nothing that was stored, and the next round skips it.
+Each round: claim a due subscription with a row lease (`SELECT ... FOR UPDATE SKIP LOCKED` on
+PostgreSQL, and a compare-and-set of its next poll time everywhere, so that several monitor processes
+on one or many machines never poll the same feed at once: the claim moves the next poll LEASE into
+the future); scan it (conditional GET with the stored ETag/Last-Modified, a 304 is "not modified",
+items stored whole in transactions, duplicates skipped); schedule the next poll: the feed's interval
+after a success, an exponentially longer wait after failures (`next_poll_after`, a pure decider).
+Repeat until no feed is due. A SIGTERM or SIGINT ends the loop after the current feed; a kill at any
+other moment loses nothing that was stored: the lease runs out and the feed is polled again, its
+stored items skipped.
 """
 
 from __future__ import annotations
@@ -13,17 +17,20 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from factsandwich.pipeline import Factsandwich, ScanSummary
-from factsandwich.store import FeedStateRow, SubscriptionRow, utcnow
+from factsandwich.store import FeedStateRow, Store, SubscriptionRow, utcnow
 
 log = logging.getLogger("factsandwich.monitor")
 MAX_BACKOFF = dt.timedelta(hours=24)
+LEASE = dt.timedelta(minutes=10)  # longer than one feed's poll (fetch timeout plus processing)
 
 
 def next_poll_after(now: dt.datetime, interval_s: int, error_count: int) -> dt.datetime:
@@ -42,6 +49,33 @@ class RoundReport:
     failed: int = 0
 
 
+def claim_due_feed(store: Store, now: dt.datetime) -> tuple[str, int] | None:
+    """Lease the most overdue subscription to this process: (url, interval) or None when none is due."""
+    for _attempt in range(200):
+        try:
+            with store.session() as session:
+                row = session.execute(
+                    select(SubscriptionRow.url, SubscriptionRow.interval_s, SubscriptionRow.next_poll)
+                    .where(SubscriptionRow.next_poll <= now)
+                    .order_by(SubscriptionRow.next_poll)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                ).first()
+                if row is None:
+                    return None
+                claimed = session.execute(
+                    update(SubscriptionRow)
+                    .where(SubscriptionRow.url == row.url, SubscriptionRow.next_poll == row.next_poll)
+                    .values(next_poll=max(now, utcnow()) + LEASE)
+                )
+                if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                    return str(row.url), int(row.interval_s)
+            # another monitor took it between our read and our update: look again
+        except OperationalError:  # SQLite: another process holds the write lock for a moment
+            time.sleep(0.05)
+    raise RuntimeError("could not claim a feed: the database stayed locked")
+
+
 def poll_due(
     app: Factsandwich, now: dt.datetime | None = None, stop: Callable[[], bool] = lambda: False
 ) -> RoundReport:
@@ -49,17 +83,12 @@ def poll_due(
     store = app.store
     if store is None:
         raise ValueError("the monitor needs a store")
-    now = now or utcnow()
-    with store.session() as session:
-        due = session.execute(
-            select(SubscriptionRow.url, SubscriptionRow.interval_s)
-            .where(SubscriptionRow.next_poll <= now)
-            .order_by(SubscriptionRow.next_poll)
-        ).all()
     report = RoundReport()
-    for url, interval_s in due:
-        if stop():
+    while not stop():
+        claimed = claim_due_feed(store, now or utcnow())
+        if claimed is None:
             break
+        url, interval_s = claimed
         summary = ScanSummary()
         for _ in app.scan([url], summary=summary):
             pass
@@ -70,9 +99,11 @@ def poll_due(
         with store.session() as session:
             state = session.get(FeedStateRow, url)
             errors = state.error_count if state else 0
+            # From the later of the round's clock and now: a feed never becomes due again in its round.
+            scheduled = next_poll_after(max(now or utcnow(), utcnow()), interval_s, errors)
             subscription = session.get(SubscriptionRow, url)
             if subscription is not None:
-                subscription.next_poll = next_poll_after(utcnow(), interval_s, errors)
+                subscription.next_poll = scheduled
         if summary.failed:
             report.failed += 1
             log.warning(
@@ -80,7 +111,7 @@ def poll_due(
                 url,
                 summary.failed[0][1],
                 errors,
-                next_poll_after(utcnow(), interval_s, errors).isoformat(timespec="seconds"),
+                scheduled.isoformat(timespec="seconds"),
             )
         else:
             log.info(

@@ -28,11 +28,12 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     or_,
     select,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from factsandwich.embed import Vectors
@@ -236,9 +237,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
-            Base.metadata.create_all(self.engine)
-            for index in Base.metadata.tables["items"].indexes:  # create_all adds none to an existing table
-                index.create(self.engine, checkfirst=True)
+            migrate(self.engine)
         except SQLAlchemyError as exc:
             problem = str(exc).splitlines()[0]
             raise ConfigError(f"cannot open the database {parsed.render_as_string()}: {problem}") from None
@@ -265,10 +264,24 @@ class Store:
                     known.add(i)
         return known
 
-    def add_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert complete items in one transaction (all or none)."""
-        with self.session() as session:
-            session.add_all(ItemRow(**row) for row in rows)
+    def add_items(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert complete items in one transaction; returns how many were new. When another process
+        stored one of them meanwhile (same text), the others are inserted one by one around it."""
+        try:
+            with self.session() as session:
+                session.add_all(ItemRow(**row) for row in rows)
+            return len(rows)
+        except IntegrityError:
+            inserted = 0
+            with self.session() as session:
+                for row in rows:
+                    try:
+                        with session.begin_nested():
+                            session.add(ItemRow(**row))
+                        inserted += 1
+                    except IntegrityError:
+                        pass  # stored by a concurrent scan or monitor: not a second time
+            return inserted
 
     def count_items(self) -> int:
         with self.session() as session:
@@ -375,6 +388,30 @@ class Store:
                 for key, vec in vectors.items()
                 if key not in existing
             )
+
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision with Alembic (SQLite and PostgreSQL alike).
+
+    A database made by a development version before migrations existed (tables, no version) gets the
+    missing tables and indexes and is stamped as the first revision, then upgraded."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "items" in tables and "alembic_version" not in tables:
+            Base.metadata.create_all(connection)
+            for index in Base.metadata.tables["items"].indexes:
+                index.create(connection, checkfirst=True)
+            command.stamp(config, "0001")
+        command.upgrade(config, "head")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -4,6 +4,7 @@ app (real encoders, real classifier) trained once per session, and local HTTP fe
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import create_engine, text
 
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.embed import Vectors
@@ -34,8 +36,8 @@ class FakeEncoder:
     def encode(self, texts: Sequence[str]) -> Vectors:
         self.calls.append(len(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.casefold()):
+        for row, sentence in enumerate(texts):
+            for word in re.findall(r"\w+", sentence.casefold()):
                 out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
@@ -51,12 +53,31 @@ def fake_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
+POSTGRES_URL = os.environ.get("FACTSANDWICH_TEST_POSTGRES_URL", "")
+# Storage and monitor tests run on both databases: `@BOTH_DATABASES` (.ci/test.sh starts PostgreSQL).
+BOTH_DATABASES = pytest.mark.parametrize("settings", ["sqlite", "postgresql"], indirect=True)
+
+
+def _empty_postgres() -> str:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: set FACTSANDWICH_TEST_POSTGRES_URL (.ci/test.sh does)")
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return POSTGRES_URL
+
+
 @pytest.fixture
-def settings(tmp_path: Path, fake_models: Path) -> Settings:
-    """A fresh data directory and database per test, seeded with the fake models (tests stay fast)."""
+def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_models: Path) -> Settings:
+    """A fresh data directory and database per test, seeded with the fake models (tests stay fast).
+    SQLite unless the test is parametrized with "postgresql" (an emptied PostgreSQL database)."""
     data_dir = tmp_path / "data"
     shutil.copytree(fake_models, data_dir)
-    return Settings(data_dir=data_dir, database_url=f"sqlite:///{tmp_path / 'test.db'}")
+    kind = getattr(request, "param", "sqlite")
+    url = _empty_postgres() if kind == "postgresql" else f"sqlite:///{tmp_path / 'test.db'}"
+    return Settings(data_dir=data_dir, database_url=url)
 
 
 @pytest.fixture

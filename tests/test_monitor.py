@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO
+from conftest import BOTH_DATABASES, DEMO
 
 from factsandwich.cli import main
 from factsandwich.monitor import next_poll_after, poll_due
@@ -39,6 +39,7 @@ def test_next_poll_backs_off_exponentially_and_caps_at_a_day() -> None:
     assert next_poll_after(NOW, 600, 50) == NOW + dt.timedelta(hours=24)
 
 
+@BOTH_DATABASES
 def test_subscriptions_and_opml_round_trip(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store = Store(settings.effective_database_url)
     assert add_feed(store, "https://a.example/feed.xml", "Anzeiger & Co", "de", 600)
@@ -78,6 +79,7 @@ def _feed_server(http_server: Callable[..., str]) -> tuple[str, list[str]]:
     return http_server({"/good.rss": good, "/bad.rss": bad}), hits
 
 
+@BOTH_DATABASES
 def test_monitor_rounds_poll_due_feeds_politely(fake_app: Factsandwich, http_server) -> None:  # type: ignore[no-untyped-def]
     base, hits = _feed_server(http_server)
     store = fake_app.store
@@ -100,6 +102,7 @@ def test_monitor_rounds_poll_due_feeds_politely(fake_app: Factsandwich, http_ser
     assert store.count_items() == 10
 
 
+@BOTH_DATABASES
 def test_feeds_cli(settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("FACTSANDWICH_DATABASE_URL", settings.effective_database_url)
     runner = CliRunner()
@@ -143,3 +146,54 @@ def test_monitor_stops_cleanly_on_sigterm(real_env: Path, http_server) -> None: 
     assert process.returncode == 0, err
     assert "received SIGTERM" in err and "monitor stopped" in err and "Traceback" not in err
     assert "1 feed(s), 10 new item(s)" in err
+
+
+@BOTH_DATABASES
+def test_two_monitors_share_the_feeds_without_double_work(settings, http_server) -> None:  # type: ignore[no-untyped-def]
+    """Two monitor processes (here: two cores with their own connections, in threads) poll 12 feeds:
+    each feed is fetched once, each item stored once."""
+    import threading
+
+    from conftest import FakeEncoder
+
+    hits: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def feed(n: int) -> Callable[[BaseHTTPRequestHandler], None]:
+        items = "".join(
+            f"<item><guid>f{n}-{i}</guid><title>Meldung {n}-{i}</title><link>https://x.example/{n}/{i}</link>"
+            f"<description>Die Feuerwehr übt am Samstag in der Straße {n}-{i}.</description></item>"
+            for i in range(3)
+        )
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>F{n}</title>{items}</channel></rss>'
+
+        def handler(request: BaseHTTPRequestHandler) -> None:
+            with lock:
+                hits[request.path] = hits.get(request.path, 0) + 1
+            time.sleep(0.05)  # a slow server makes the monitors overlap
+            request.send_response(200)
+            request.end_headers()
+            request.wfile.write(body.encode())
+
+        return handler
+
+    base = http_server({f"/f{n}.rss": feed(n) for n in range(12)})
+    setup = Store(settings.effective_database_url)
+    for n in range(12):
+        add_feed(setup, f"{base}/f{n}.rss", f"F{n}", "de", 600)
+    workers = [
+        Factsandwich(settings, store=Store(settings.effective_database_url), encoder=FakeEncoder())
+        for _ in range(2)
+    ]
+    for worker in workers:
+        _ = worker.matcher, worker.classifier
+    reports = []
+    threads = [threading.Thread(target=lambda w=w: reports.append(poll_due(w))) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(hits) == sorted(f"/f{n}.rss" for n in range(12))
+    assert set(hits.values()) == {1}  # no feed polled twice
+    assert sum(r.feeds for r in reports) == 12 and all(r.feeds for r in reports)  # both did work
+    assert setup.count_items() == 36

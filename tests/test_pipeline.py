@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DEMO
+from conftest import BOTH_DATABASES, DEMO
 
 import factsandwich.pipeline as pipeline
 from factsandwich.pipeline import Factsandwich, ScanSummary
@@ -31,6 +31,7 @@ def _demo_sources() -> list[str]:
     return [str(DEMO / "feeds"), str(DEMO / "posts.jsonl")]
 
 
+@BOTH_DATABASES
 def test_scan_stores_each_item_once_and_rerun_skips_all(fake_app: Factsandwich) -> None:
     summary = ScanSummary()
     records = list(fake_app.scan(_demo_sources(), summary=summary))
@@ -50,6 +51,7 @@ def test_scan_stores_each_item_once_and_rerun_skips_all(fake_app: Factsandwich) 
     assert fake_app.store.count_items() == len(records)
 
 
+@BOTH_DATABASES
 def test_crash_mid_scan_leaves_whole_items_and_rerun_completes(
     fake_app: Factsandwich, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,6 +81,7 @@ def test_crash_mid_scan_leaves_whole_items_and_rerun_completes(
     assert all(r.text and r.matches is not None for r in rows)
 
 
+@BOTH_DATABASES
 def test_empty_and_duplicate_items_are_skipped_and_counted(fake_app: Factsandwich, tmp_path: Path) -> None:
     posts = tmp_path / "posts.jsonl"
     posts.write_text(
@@ -94,6 +97,7 @@ def test_empty_and_duplicate_items_are_skipped_and_counted(fake_app: Factsandwic
     assert (summary.skipped_empty, summary.skipped_duplicate) == (1, 1)
 
 
+@BOTH_DATABASES
 def test_broken_source_is_reported_and_the_rest_processed(fake_app: Factsandwich, tmp_path: Path) -> None:
     broken = tmp_path / "broken.rss"
     broken.write_text("<rss><channel><item><title>unterbrochen", encoding="utf-8")
@@ -116,6 +120,7 @@ def test_no_store_run_writes_no_database(settings, tmp_path: Path) -> None:  # t
     assert not (tmp_path / "test.db").exists()
 
 
+@BOTH_DATABASES
 def test_embedding_cache_in_store_means_rescan_encodes_nothing(settings) -> None:  # type: ignore[no-untyped-def]
     from conftest import FakeEncoder
 
@@ -133,6 +138,7 @@ def test_embedding_cache_in_store_means_rescan_encodes_nothing(settings) -> None
     assert isinstance(fresh.encoder, CachedEncoder) and fresh.encoder.encoded_count == 0
 
 
+@BOTH_DATABASES
 def test_feed_state_records_validators_and_errors(settings) -> None:  # type: ignore[no-untyped-def]
     store = Store(settings.effective_database_url)
     store.record_feed_success("http://x/feed", '"e1"', "Mon, 23 Nov 2026 10:00:00 GMT")
