@@ -54,7 +54,7 @@ def main() -> None:
         warm = Factsandwich(settings)  # memory cache: builds index and classifier, loads the models
         _ = warm.matcher, warm.classifier
         summary = ScanSummary()
-        items = warm.select_new(warm.read(files, summary), summary)
+        items = warm.select_new(warm.read(files, summary)[0], summary)
         texts = [embed_text(i) for i in items]
 
         raw_seconds = 0.0

@@ -7,8 +7,10 @@ scan(sources):
      run and against the store;
   3. per batch: detect the language, embed (cached), match against the claim index, classify, and
      draft a fact sandwich for flagged items that match a claim;
-  4. store the batch in one transaction (complete items only), then report it.
-A crash between batches loses no stored item; a rerun skips stored items and completes the rest.
+  4. store the batch in one transaction (complete items only), then report it;
+  5. when every item is stored, record each feed's new ETag/Last-Modified.
+A crash between batches loses no stored item; a rerun (which, the validators not yet recorded,
+fetches the feed in full again) skips stored items and completes the rest.
 """
 
 from __future__ import annotations
@@ -218,34 +220,40 @@ class Factsandwich:
 
     # -- scan --------------------------------------------------------------------------------------
 
-    def read(self, sources: Sequence[str], summary: ScanSummary) -> list[FeedItem]:
-        """Read every source, recording failures and feed validators; return all items."""
+    def read(self, sources: Sequence[str], summary: ScanSummary) -> tuple[list[FeedItem], list[SourceResult]]:
+        """Read every source and record failures; return all items and the successful reads, whose
+        validators (ETag, Last-Modified) are recorded only once their items are stored (`confirm`):
+        recorded earlier, a crash would turn the refetch into a 304 and lose the unstored items."""
         limits = FetchLimits(
             self.settings.max_feed_bytes, self.settings.fetch_timeout_s, self.settings.max_text_chars
         )
         items: list[FeedItem] = []
+        succeeded: list[SourceResult] = []
         for source in expand_sources(list(sources)):
             summary.sources += 1
             state = self.store.get_feed_state(source) if self.store and is_url(source) else None
             result = read_source(
                 source, limits, state.etag if state else None, state.last_modified if state else None
             )
-            self._record_source(result)
             summary.warnings.extend(result.warnings)
             if result.error:
                 summary.failed.append((source, result.error))
+                if self.store is not None and is_url(source):
+                    self.store.record_feed_error(source, result.error)
+            else:
+                succeeded.append(result)
             summary.not_modified += int(result.not_modified)
             items.extend(result.items)
         summary.items_read = len(items)
-        return items
+        return items, succeeded
 
-    def _record_source(self, result: SourceResult) -> None:
-        if self.store is None or not is_url(result.source):
+    def confirm(self, results: Sequence[SourceResult]) -> None:
+        """Record the validators and the success of sources whose items are all stored."""
+        if self.store is None:
             return
-        if result.error:
-            self.store.record_feed_error(result.source, result.error)
-        else:
-            self.store.record_feed_success(result.source, result.etag, result.last_modified)
+        for result in results:
+            if is_url(result.source):
+                self.store.record_feed_success(result.source, result.etag, result.last_modified)
 
     def select_new(self, items: Iterable[FeedItem], summary: ScanSummary) -> list[FeedItem]:
         """Drop empty items and duplicates (in this run and, with a store, already stored)."""
@@ -284,7 +292,8 @@ class Factsandwich:
     ) -> Iterator[ScanRecord]:
         """Yield a record per new item; each batch is stored before its records are yielded."""
         summary = summary if summary is not None else ScanSummary()
-        items = self.select_new(self.read(sources, summary), summary)
+        read, succeeded = self.read(sources, summary)
+        items = self.select_new(read, summary)
         for start in range(0, len(items), BATCH_SIZE):
             batch = items[start : start + BATCH_SIZE]
             analyses = self.analyse([embed_text(i) for i in batch], channel=channel, tone=tone)
@@ -296,6 +305,7 @@ class Factsandwich:
             if progress:
                 progress(summary.processed, len(items))
             yield from records
+        self.confirm(succeeded)
 
     # -- training ------------------------------------------------------------------------------------
 
