@@ -9,7 +9,7 @@ fi
 version=$(ls /usr/lib/postgresql | sort -n | tail -1)
 pg_lsclusters -h | grep -q "^$version main" || pg_createcluster "$version" main >&2
 pg_lsclusters -h | grep -q "^$version main .* online" || pg_ctlcluster "$version" main start >&2
-as_postgres() { runuser -u postgres -- "$@"; }
+as_postgres() { (cd / && runuser -u postgres -- "$@"); }  # from a directory postgres may enter
 as_postgres psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'factsandwich'" | grep -q 1 ||
     as_postgres psql -qc "CREATE ROLE factsandwich LOGIN PASSWORD 'factsandwich' CREATEDB" >&2
 as_postgres psql -qtAc "SELECT 1 FROM pg_database WHERE datname = 'factsandwich_test'" | grep -q 1 ||
