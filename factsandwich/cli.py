@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from factsandwich.claims import load_claims
 from factsandwich.classify import MythClassifier, describe
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.errors import FactsandwichError
+from factsandwich.factcheck_tuning import read_checkthat_pairs, read_pairs_jsonl, tuned_name
 from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
 from factsandwich.store import Store
@@ -164,6 +166,9 @@ def _table_line(data: dict[str, Any]) -> str:
     line = f"{mark} {data['myth_probability']:.2f} {data['language']} {top:34} {label}"
     if data["draft"]:
         line += "\n     draft: " + data["draft"]["text"].replace("\n", "\n            ")
+    for fact_check in data["fact_checks"]:
+        where = fact_check["url"] or f"{fact_check['collection']}/{fact_check['external_id']}"
+        line += f"\n     fact-check {fact_check['score']:.2f}: {fact_check['claim'][:80]} <{where}>"
     return line
 
 
@@ -243,10 +248,11 @@ class _ProgressBar:
 @click.option("--channel", type=click.Choice(list(CHANNEL_LIMITS)), default="short", show_default=True)
 @click.option("--tone", type=click.Choice(list(TONES)), default="factual", show_default=True)
 def check(text: str, fmt: str, channel: str, tone: str) -> None:
-    """Analyse one TEXT: matched claims, myth probability and, when flagged, a draft."""
+    """Analyse one TEXT: matched claims, myth probability, when flagged a draft, and matching imported
+    fact-checks. Nothing is stored."""
     if not text.strip():
         raise click.BadParameter("the text is empty", param_hint="TEXT")
-    app = _open_app(use_store=False)
+    app = _open_app()
     data = app.check(text, channel=channel, tone=tone).to_dict()
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -327,6 +333,79 @@ def feeds_import_opml(file: IO[bytes]) -> None:
 def feeds_export_opml() -> None:
     """Print the subscriptions as OPML."""
     click.echo(subscriptions.export_opml(_store()), nl=False)
+
+
+@main.group("factchecks")
+def fact_checks() -> None:
+    """Import and tune external fact-check collections (searched next to the curated pairs)."""
+
+
+@fact_checks.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--collection", required=True, help="Name of the collection, e.g. snopes (a-z, 0-9, - and _).")
+@click.option("--language", default="", help="Language of records that name none, e.g. en.")
+def fact_checks_import(file: Path, collection: str, language: str) -> None:
+    """Import (add or update) the fact-checks in FILE: JSON Lines (CheckThat! vclaims or
+    {"id", "claim", "title", "summary", "rating", "publisher", "date", "url"} records), a JSON array,
+    schema.org ClaimReview JSON-LD, or an HTML page with ClaimReview markup."""
+    started = time.perf_counter()
+    app = Factsandwich.open(_settings())
+    read, added, updated = app.import_fact_checks(file, collection, language=language)
+    for problem in read.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(
+        f"{collection}: {added} added, {updated} updated, {len(read.fact_checks) - added - updated} "
+        f"unchanged, {len(read.problems)} problem(s); searchable after {time.perf_counter() - started:.1f} s"
+    )
+
+
+@fact_checks.command("list")
+def fact_checks_list() -> None:
+    """Show the imported collections and the retriever in use."""
+    app = Factsandwich.open(_settings())
+    assert app.store is not None
+    collections = app.store.fact_check_collections()
+    if not collections:
+        click.echo("no fact-checks imported (see 'factsandwich factchecks import --help')")
+    for name, count in collections:
+        click.echo(f"{name:30} {count:>7} fact-checks")
+    tuned = tuned_name(app.settings.models_dir)
+    click.echo(f"retriever: {tuned or 'packaged all-MiniLM-L6-v2 (not tuned; no re-ranker)'}")
+
+
+@fact_checks.command("remove")
+@click.argument("collection")
+def fact_checks_remove(collection: str) -> None:
+    """Delete an imported COLLECTION (items already matched keep their links)."""
+    removed = _store().remove_fact_check_collection(collection)
+    if not removed:
+        raise click.ClickException(f"no collection {collection!r} (see 'factsandwich factchecks list')")
+    click.echo(f"removed {removed} fact-checks of {collection}")
+
+
+@fact_checks.command("tune")
+@click.option("--pairs", type=click.Path(dir_okay=False, path_type=Path), help="JSON Lines pairs file.")
+@click.option("--queries", type=click.Path(dir_okay=False, path_type=Path), help="CheckThat! queries.tsv.")
+@click.option("--qrels", type=click.Path(dir_okay=False, path_type=Path), help="CheckThat! qrels.tsv.")
+@click.option("--collection", help="The collection the qrels' fact-check ids belong to.")
+def fact_checks_tune(
+    pairs: Path | None, queries: Path | None, qrels: Path | None, collection: str | None
+) -> None:
+    """Fine-tune the retriever and fit its re-ranker on matched (post, fact-check) pairs: either
+    --pairs FILE ({"text", "collection", "external_id", "published"} per line) or the CheckThat! layout
+    --queries Q --qrels R --collection NAME. Takes a few minutes on a CPU; the result is used at once."""
+    if pairs is not None and queries is None and qrels is None:
+        training = read_pairs_jsonl(pairs)
+    elif pairs is None and queries is not None and qrels is not None and collection:
+        training = read_checkthat_pairs(queries, qrels, collection)
+    else:
+        raise click.UsageError("give either --pairs, or --queries, --qrels and --collection")
+    started = time.perf_counter()
+    app = Factsandwich.open(_settings())
+    tuned = app.tune_fact_checks(training, log=lambda message: click.echo(message, err=True))
+    click.echo(
+        f"tuned {tuned.directory.name} on {len(training)} pairs in {time.perf_counter() - started:.0f} s"
+    )
 
 
 @main.command("monitor")

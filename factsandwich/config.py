@@ -49,6 +49,9 @@ class Settings:
     # An item is flagged when the classifier's calibrated myth probability reaches this; None means
     # the threshold tuned on the classifier's dev split.
     flag_threshold: float | None = None
+    # An external fact-check is attached to an item from this score (the re-ranker's probability, or
+    # the dense cosine before `factchecks tune`; see docs/benchmarks.md).
+    fact_check_threshold: float = 0.5
     # Session cookies only over HTTPS (and http://localhost). Turn off only for a plain-HTTP trial.
     secure_cookies: bool = True
     max_feed_bytes: int = 10 * 1024 * 1024
@@ -60,6 +63,8 @@ class Settings:
             raise ConfigError(f"unknown encoder {self.encoder!r}; choose one of {', '.join(ENCODER_CHOICES)}")
         if not 0.0 <= self.suggest_threshold <= self.confident_threshold <= 1.0:
             raise ConfigError("thresholds must satisfy 0 <= suggest <= confident <= 1")
+        if not 0.0 <= self.fact_check_threshold <= 1.0:
+            raise ConfigError("the fact-check threshold must lie between 0 and 1")
 
     @property
     def effective_database_url(self) -> str:
@@ -87,6 +92,7 @@ class Settings:
             suggest_threshold=_env_float("FACTSANDWICH_SUGGEST_THRESHOLD", 0.35),
             confident_threshold=_env_float("FACTSANDWICH_CONFIDENT_THRESHOLD", 0.6),
             flag_threshold=_env_optional_float("FACTSANDWICH_FLAG_THRESHOLD"),
+            fact_check_threshold=_env_float("FACTSANDWICH_FACT_CHECK_THRESHOLD", 0.5),
             secure_cookies=env.get("FACTSANDWICH_SECURE_COOKIES", "1").strip().lower()
             not in ("0", "false", "no"),
         )

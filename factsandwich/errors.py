@@ -19,3 +19,7 @@ class ModelMissingError(FactsandwichError):
 
 class ConfigError(FactsandwichError):
     """A setting has a value that cannot be used."""
+
+
+class FactCheckError(FactsandwichError):
+    """An external fact-check file cannot be imported as a whole (file and what is wrong)."""

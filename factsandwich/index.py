@@ -35,6 +35,26 @@ class _Wording:
     text: str
 
 
+def load_vectors(path: Path | None, count: int) -> Vectors | None:
+    """The vectors of the index saved at `path` if it holds exactly `count`, else None (rebuild)."""
+    if path is None or not path.is_file():
+        return None
+    stored = faiss.read_index(str(path))
+    if stored.ntotal != count:
+        return None
+    vectors: Vectors = stored.reconstruct_n(0, stored.ntotal)
+    return vectors
+
+
+def save_index(index: faiss.Index, path: Path) -> None:
+    """Atomically: a crash never leaves a half-written index file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    faiss.write_index(index, tmp)
+    os.replace(tmp, path)
+
+
 class ClaimIndex:
     """Nearest myth wordings for embedded texts, aggregated to one score per claim."""
 
@@ -56,11 +76,9 @@ class ClaimIndex:
         ]
         key = hashlib.sha256(f"{claims.content_hash}|{encoder.name}".encode()).hexdigest()[:16]
         path = cache_dir / f"claims-{key}.faiss" if cache_dir else None
-        if path is not None and path.is_file():
-            stored = faiss.read_index(str(path))
-            if stored.ntotal == len(wordings):
-                vectors = stored.reconstruct_n(0, stored.ntotal)
-                return cls(wordings, vectors, key)
+        stored = load_vectors(path, len(wordings))
+        if stored is not None:
+            return cls(wordings, stored, key)
         vectors = encoder.encode([w.text for w in wordings])
         index = cls(wordings, vectors, key)
         if path is not None:
@@ -68,11 +86,7 @@ class ClaimIndex:
         return index
 
     def _save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        os.close(fd)
-        faiss.write_index(self._index, tmp)
-        os.replace(tmp, path)  # atomic: a crash never leaves a half-written index
+        save_index(self._index, path)
         meta = {"key": self.key, "wordings": len(self.wordings)}
         path.with_suffix(".json").write_text(json.dumps(meta))
 

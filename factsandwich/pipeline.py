@@ -32,7 +32,18 @@ from factsandwich.classify import (
     split_dev,
 )
 from factsandwich.config import Settings
-from factsandwich.embed import EmbeddingCache, Encoder, MemoryCache, make_encoder
+from factsandwich.embed import (
+    CachedEncoder,
+    EmbeddingCache,
+    Encoder,
+    MemoryCache,
+    SentenceTransformerEncoder,
+    make_encoder,
+)
+from factsandwich.errors import FactCheckError
+from factsandwich.factcheck_search import FactCheckMatch, FactCheckSearch
+from factsandwich.factcheck_tuning import TunedRetriever, TuningPair, load_tuned, tune, tuned_name
+from factsandwich.factchecks import FactCheckImport, read_fact_checks
 from factsandwich.feeds import FeedItem, FetchLimits, SourceResult, expand_sources, is_url, read_source
 from factsandwich.index import ClaimMatch
 from factsandwich.live_claims import claims_fingerprint, load_live_claims, sync_from_directory
@@ -54,6 +65,7 @@ class Analysis:
     flagged: bool
     matches: tuple[ClaimMatch, ...]
     draft: Draft | None
+    fact_checks: tuple[FactCheckMatch, ...] = ()  # external fact-checks: linked, never drafted from
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ class ScanRecord:
                 for m in analysis.matches
             ],
             "draft": analysis.draft.to_dict() if analysis.draft else None,
+            "fact_checks": [m.to_dict() for m in analysis.fact_checks],
         }
 
 
@@ -111,9 +124,16 @@ class Factsandwich:
     """Claims, encoder, index, classifier, drafts and store, each built lazily and once."""
 
     def __init__(
-        self, settings: Settings, *, store: Store | None = None, encoder: Encoder | None = None
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        encoder: Encoder | None = None,
+        retriever: Encoder | None = None,
     ) -> None:
+        """`encoder` and `retriever` replace the configured models (tests about something else)."""
         self.settings = settings
+        self._retriever = retriever
         self.store = store
         self._cache: EmbeddingCache = store if store is not None else MemoryCache()
         self._encoder = encoder
@@ -121,6 +141,8 @@ class Factsandwich:
         self._claims_fingerprint: tuple[int, int] = (0, 0)
         self._matcher: ClaimMatcher | None = None
         self._classifier: MythClassifier | None = None
+        self._fact_check_search: FactCheckSearch | None = None
+        self._fact_check_version: tuple[str, str] | None = None
         self.drafts = DraftWriter(settings.templates_dir)
         self.warnings: list[str] = []
 
@@ -175,6 +197,59 @@ class Factsandwich:
             self._classifier = loaded if loaded is not None else self.train()
         return self._classifier
 
+    @property
+    def fact_check_search(self) -> FactCheckSearch | None:
+        """The search over imported external fact-checks, rebuilt when they or the tuning change;
+        None while none is imported (then an analysis skips that step and costs nothing more)."""
+        if self.store is None:
+            return None
+        version = (self.store.fact_checks_version(), tuned_name(self.settings.models_dir))
+        if version != self._fact_check_version:
+            tuned = load_tuned(self.settings.models_dir)
+            fact_checks = self.store.load_fact_checks()
+            self._fact_check_search = (
+                FactCheckSearch.build(
+                    fact_checks,
+                    self.retriever(tuned),
+                    version=version[0],
+                    cache_dir=self.settings.data_dir / "index",
+                    reranker=tuned.reranker if tuned else None,
+                )
+                if fact_checks
+                else None
+            )
+            self._fact_check_version = version
+        return self._fact_check_search
+
+    def retriever(self, tuned: TunedRetriever | None) -> Encoder:
+        """The fact-check search's encoder: the tuned one when there is one, else the packaged MiniLM
+        (bfloat16 where the CPU has it)."""
+        if self._retriever is not None:
+            return self._retriever
+        inner = tuned.encoder() if tuned else SentenceTransformerEncoder(bf16=True)
+        return CachedEncoder(inner, self._cache)
+
+    def import_fact_checks(
+        self, path: Path, collection: str, *, language: str = ""
+    ) -> tuple[FactCheckImport, int, int]:
+        """Read, store (added, updated) and index a collection file, so the next scan searches it."""
+        if self.store is None:
+            raise FactCheckError("importing fact-checks needs the store (run without --no-store)")
+        read = read_fact_checks(path, collection, language=language)
+        added, updated = self.store.upsert_fact_checks(read.fact_checks)
+        _ = self.fact_check_search  # encode and index now, not during the next scan
+        return read, added, updated
+
+    def tune_fact_checks(self, pairs: list[TuningPair], log: Callable[[str], None]) -> TunedRetriever:
+        """Fine-tune the retriever and fit the re-ranker on matched pairs (factcheck_tuning)."""
+        if self.store is None:
+            raise FactCheckError("tuning needs the store with the imported fact-checks")
+        tuned = tune(
+            self.store.load_fact_checks(), pairs, self.settings.models_dir, cache=self._cache, log=log
+        )
+        self._fact_check_version = None
+        return tuned
+
     def reload_claims(self) -> None:
         """Pick up changed claims: the index is rebuilt (or loaded) for the new content hash."""
         self._claims = None
@@ -189,9 +264,15 @@ class Factsandwich:
     # -- analysis ----------------------------------------------------------------------------------
 
     def analyse(
-        self, texts: Sequence[str], *, channel: str = "short", tone: str = "factual"
+        self,
+        texts: Sequence[str],
+        *,
+        channel: str = "short",
+        tone: str = "factual",
+        dates: Sequence[str | None] | None = None,
     ) -> list[Analysis]:
-        """Language, matches, myth probability and (when flagged) a draft, for each text."""
+        """Language, matches, myth probability, (when flagged) a draft and matching external fact-checks,
+        for each text; `dates` (ISO, when known) help to tell a rumour's fact-check from older ones."""
         if not texts:
             return []
         settings = self.settings
@@ -202,8 +283,14 @@ class Factsandwich:
         classifier = self.classifier
         probabilities = classifier.predict_proba(texts, vectors)
         threshold = settings.flag_threshold if settings.flag_threshold is not None else classifier.threshold
+        search = self.fact_check_search
+        external: list[list[FactCheckMatch]] = [[] for _ in texts]
+        if search is not None:
+            external = search.search(texts, dates=dates, top=3, min_score=settings.fact_check_threshold)
         results = []
-        for text, matches, probability in zip(texts, all_matches, probabilities, strict=True):
+        for text, matches, probability, fact_checks in zip(
+            texts, all_matches, probabilities, external, strict=True
+        ):
             language = detect_language(text)
             flagged = probability >= threshold
             draft = None
@@ -211,7 +298,9 @@ class Factsandwich:
                 claim = self.claims.get(matches[0].claim_id)
                 if claim is not None:
                     draft = self.drafts.render(claim, language, channel, tone)
-            results.append(Analysis(language, probability, flagged, tuple(matches), draft))
+            results.append(
+                Analysis(language, probability, flagged, tuple(matches), draft, tuple(fact_checks))
+            )
         return results
 
     def check(self, text: str, *, channel: str = "short", tone: str = "factual") -> ScanRecord:
@@ -296,7 +385,9 @@ class Factsandwich:
         items = self.select_new(read, summary)
         for start in range(0, len(items), BATCH_SIZE):
             batch = items[start : start + BATCH_SIZE]
-            analyses = self.analyse([embed_text(i) for i in batch], channel=channel, tone=tone)
+            analyses = self.analyse(
+                [embed_text(i) for i in batch], channel=channel, tone=tone, dates=[i.published for i in batch]
+            )
             records = [ScanRecord(i, a) for i, a in zip(batch, analyses, strict=True)]
             if self.store is not None:
                 self.store.add_items([_item_row(r) for r in records])
@@ -360,6 +451,7 @@ def _item_row(record: ScanRecord) -> dict[str, Any]:
         "flagged": data["flagged"],
         "matches": data["matches"],
         "draft": data["draft"],
+        "fact_checks": data["fact_checks"] or None,
         "top_claim": top["claim_id"] if top else None,
         "priority": round(0.6 * data["myth_probability"] + 0.4 * (top["score"] if top else 0.0), 4),
     }

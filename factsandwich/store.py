@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import (
@@ -26,18 +26,23 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     func,
+    insert,
     inspect,
     or_,
     select,
+    update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from factsandwich.embed import Vectors
 from factsandwich.errors import ConfigError
+from factsandwich.factchecks import FactCheck
 
 
 def utcnow() -> dt.datetime:
@@ -76,6 +81,9 @@ class ItemRow(Base):
     # Triage order: 0.6 x myth probability + 0.4 x best match score (newer first on ties).
     priority: Mapped[float] = mapped_column(Float, index=True, default=0.0)
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The external fact-checks the item matched (collection, external_id, claim, title, rating,
+    # publisher, published, url, score), best first; shown as links, never drafted from.
+    fact_checks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(32), default="new", index=True)
     dismiss_reason: Mapped[str | None] = mapped_column(String(32))
     decided_by: Mapped[str | None] = mapped_column(String(200))
@@ -213,6 +221,38 @@ class EmbeddingRow(Base):
     model: Mapped[str] = mapped_column(String(200), primary_key=True)
     text_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FactCheckRow(Base):
+    """A published fact-check of an external collection (factchecks.FactCheck)."""
+
+    __tablename__ = "fact_checks"
+
+    collection: Mapped[str] = mapped_column(String(64), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    claim: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    rating: Mapped[str] = mapped_column(String(200))
+    publisher: Mapped[str] = mapped_column(String(300))
+    published: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(2048))
+    language: Mapped[str] = mapped_column(String(8))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FactCheckRevisionRow(Base):
+    """One row counting the changes to fact_checks: an exact version for the search index that timestamps
+    cannot give (two writes in one clock tick, or a slow import that commits after a later one). Writers
+    increment it first, so its row lock also serialises concurrent imports."""
+
+    __tablename__ = "fact_check_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+FACT_CHECK_FIELDS = tuple(field.name for field in fields(FactCheck))
 
 
 @dataclass(frozen=True)
@@ -358,6 +398,73 @@ class Store:
                 query = query.where(AuditRow.object_id == object_id)
             return list(session.scalars(query).all())
 
+    # -- external fact-checks -----------------------------------------------------------------------
+
+    def upsert_fact_checks(self, fact_checks: Sequence[FactCheck]) -> tuple[int, int]:
+        """Insert new fact-checks and update changed ones in one transaction (never deletes); returns
+        (added, updated). A record given twice is stored once, as its last copy."""
+        wanted = {
+            (f.collection, f.external_id): {name: getattr(f, name) for name in FACT_CHECK_FIELDS}
+            for f in fact_checks
+        }
+        with self._sessions() as session:
+            session.execute(_next_revision())  # first: the write lock, so no other import interleaves
+            columns = [getattr(FactCheckRow, name) for name in FACT_CHECK_FIELDS]
+            stored = {
+                (row.collection, row.external_id): row._asdict()
+                for row in session.execute(
+                    select(*columns).where(FactCheckRow.collection.in_(sorted({key[0] for key in wanted})))
+                )
+            }
+            now = utcnow()
+            new = [{**row, "imported_at": now} for key, row in wanted.items() if key not in stored]
+            changed = [
+                {**row, "imported_at": now}
+                for key, row in wanted.items()
+                if key in stored and stored[key] != row
+            ]
+            if not new and not changed:
+                return 0, 0  # leaving without commit rolls the revision back: nothing changed
+            if new:
+                session.execute(insert(FactCheckRow), new)
+            if changed:
+                session.execute(update(FactCheckRow), changed)
+            session.commit()
+        return len(new), len(changed)
+
+    def load_fact_checks(self) -> list[FactCheck]:
+        columns = [getattr(FactCheckRow, name) for name in FACT_CHECK_FIELDS]
+        with self.session() as session:
+            rows = session.execute(
+                select(*columns).order_by(FactCheckRow.collection, FactCheckRow.external_id)
+            )
+            return [FactCheck(*row) for row in rows]
+
+    def fact_checks_version(self) -> str:
+        """Changes whenever a fact-check is added, changed or removed (cheap: one row)."""
+        with self.session() as session:
+            return str(session.execute(select(FactCheckRevisionRow.revision)).scalar_one())
+
+    def fact_check_collections(self) -> list[tuple[str, int]]:
+        """(name, number of fact-checks) of each collection, by name."""
+        with self.session() as session:
+            rows = session.execute(
+                select(FactCheckRow.collection, func.count())
+                .group_by(FactCheckRow.collection)
+                .order_by(FactCheckRow.collection)
+            )
+            return [(name, int(count)) for name, count in rows]
+
+    def remove_fact_check_collection(self, collection: str) -> int:
+        """Delete a collection's fact-checks; returns how many there were."""
+        with self._sessions() as session:
+            session.execute(_next_revision())
+            result = session.execute(delete(FactCheckRow).where(FactCheckRow.collection == collection))
+            removed = int(cast(CursorResult[Any], result).rowcount)
+            if removed:
+                session.commit()
+        return removed
+
     # -- embedding cache (implements embed.EmbeddingCache) ----------------------------------------
 
     def get_many(self, model: str, keys: Sequence[str]) -> dict[str, Vectors]:
@@ -376,28 +483,34 @@ class Store:
 
     def put_many(self, model: str, vectors: Mapping[str, Vectors]) -> None:
         with self.session() as session:
-            existing = set(
-                session.scalars(
-                    select(EmbeddingRow.text_key).where(
-                        EmbeddingRow.model == model, EmbeddingRow.text_key.in_(list(vectors))
+            existing: set[str] = set()
+            keys = list(vectors)
+            for start in range(0, len(keys), 500):
+                existing.update(
+                    session.scalars(
+                        select(EmbeddingRow.text_key).where(
+                            EmbeddingRow.model == model, EmbeddingRow.text_key.in_(keys[start : start + 500])
+                        )
                     )
                 )
-            )
-            session.add_all(
-                EmbeddingRow(model=model, text_key=key, vector=np.asarray(vec, dtype=np.float32).tobytes())
+            rows = [
+                {"model": model, "text_key": key, "vector": np.asarray(vec, dtype=np.float32).tobytes()}
                 for key, vec in vectors.items()
                 if key not in existing
-            )
+            ]
+            if rows:
+                session.execute(insert(EmbeddingRow), rows)  # executemany: 14,000 vectors in a second
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+LATER_TABLES = {"fact_checks", "fact_check_revision"}  # created by revisions after 0001, not by adoption
 
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision with Alembic (SQLite and PostgreSQL alike).
 
     A database made by a development version before migrations existed (tables, no version) gets the
-    missing tables and indexes and is stamped as the first revision, then upgraded."""
+    missing tables of the first revision and the indexes, is stamped as that revision, then upgraded."""
     from alembic import command
     from alembic.config import Config
 
@@ -407,11 +520,16 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
         if "items" in tables and "alembic_version" not in tables:
-            Base.metadata.create_all(connection)
+            first = [table for name, table in Base.metadata.tables.items() if name not in LATER_TABLES]
+            Base.metadata.create_all(connection, tables=first)
             for index in Base.metadata.tables["items"].indexes:
                 index.create(connection, checkfirst=True)
             command.stamp(config, "0001")
         command.upgrade(config, "head")
+
+
+def _next_revision() -> Update:
+    return update(FactCheckRevisionRow).values(revision=FactCheckRevisionRow.revision + 1)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

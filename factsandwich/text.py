@@ -240,3 +240,44 @@ def detect_language(text: str, default: str = "de") -> str:
     if scores["de"] == scores["en"]:
         return default
     return max(scores, key=lambda lang: scores[lang])
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "januar", "jan"),
+            ("february", "februar", "feb"),
+            ("march", "märz", "mar"),
+            ("april", "apr"),
+            ("may", "mai"),
+            ("june", "juni", "jun"),
+            ("july", "juli", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oktober", "oct", "okt"),
+            ("november", "nov"),
+            ("december", "dezember", "dec", "dez"),
+        ],
+        1,
+    )
+    for name in names
+}
+# The signature that ends a pasted or exported tweet embed: "— Name (@handle) February 25, 2016"
+# (German: "25. Februar 2016").
+_EMBED_SIGNATURE = re.compile(
+    r"\(@\w{1,30}\)\s+(?:(?P<month>[^\W\d_]+)\.?\s+(?P<day>\d{1,2}),\s+(?P<year>\d{4})"
+    r"|(?P<day_de>\d{1,2})\.\s+(?P<month_de>[^\W\d_]+)\s+(?P<year_de>\d{4}))\s*$"
+)
+
+
+def embedded_post_date(text: str) -> str | None:
+    """The ISO date in a tweet embed's closing signature, for posts pasted or exported without a date."""
+    found = _EMBED_SIGNATURE.search(text[-200:])
+    if not found:
+        return None
+    month = _MONTHS.get((found["month"] or found["month_de"]).casefold())
+    day, year = int(found["day"] or found["day_de"]), int(found["year"] or found["year_de"])
+    if month is None or not 1 <= day <= 31:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"

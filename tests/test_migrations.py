@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from alembic.migration import MigrationContext
 from conftest import BOTH_DATABASES
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select
 
+from factsandwich.factchecks import FactCheck
 from factsandwich.store import Base, Store, migrate
 
 
@@ -17,13 +18,28 @@ def test_migrations_create_exactly_the_models_schema(settings) -> None:  # type:
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert differences == [], "models changed without a migration: " + repr(differences)[:500]
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0002"
 
 
 def test_database_from_before_migrations_is_adopted(tmp_path) -> None:  # type: ignore[no-untyped-def]
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    Base.metadata.tables["items"].create(engine)  # an early database: some tables, no version
+    # An early database: some tables, no version, items as they were before revision 0002, one stored.
+    columns = [c for c in Base.metadata.tables["items"].columns if c.name != "fact_checks"]
+    early_items = Table(
+        "items", MetaData(), *(Column(c.name, c.type, primary_key=c.primary_key) for c in columns)
+    )
+    early_items.create(engine)
+    with engine.begin() as connection:
+        connection.execute(insert(early_items).values(id=1, content_hash="h", text="kept"))
     migrate(engine)
     tables = set(inspect(engine).get_table_names())
-    assert {"items", "subscriptions", "users", "alembic_version"} <= tables
+    assert {"items", "subscriptions", "users", "fact_checks", "alembic_version"} <= tables
+    assert "fact_checks" in {c["name"] for c in inspect(engine).get_columns("items")}
+    with engine.connect() as connection:
+        assert connection.execute(select(Base.metadata.tables["items"].c.text)).scalars().all() == ["kept"]
+        assert MigrationContext.configure(connection).get_current_revision() == "0002"
     migrate(engine)  # idempotent
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    assert store.fact_checks_version() == "0"
+    store.upsert_fact_checks([FactCheck("c", "1", "A claim.")])
+    assert store.fact_checks_version() == "1"

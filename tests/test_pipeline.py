@@ -24,6 +24,7 @@ RECORD_KEYS = {
     "flagged",
     "matches",
     "draft",
+    "fact_checks",
 }
 
 

@@ -44,6 +44,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The classifier estimates the probability that this item spreads a migration myth at {p} "
         "(threshold {t}).",
     },
+    "published_fact_checks": {"de": "Veröffentlichte Faktenchecks", "en": "Published fact-checks"},
+    "published_fact_checks_note": {
+        "de": "Faktenchecks anderer Herausgeber, die zu diesem Beitrag passen: nur zum Nachlesen verlinkt, "
+        "nie Grundlage eines Antwortentwurfs.",
+        "en": "Fact-checks by other publishers that match this item: linked for reading, never the basis "
+        "of a draft.",
+    },
+    "checked_claim": {"de": "Geprüfte Behauptung", "en": "Checked claim"},
+    "rating": {"de": "Bewertung", "en": "Rating"},
+    "publisher": {"de": "Herausgeber", "en": "Publisher"},
+    "date": {"de": "Datum", "en": "Date"},
+    "open_fact_check": {"de": "Faktencheck öffnen", "en": "Open the fact-check"},
     "open_source": {"de": "Originalbeitrag öffnen", "en": "Open the original"},
     "dismiss": {"de": "Verwerfen", "en": "Dismiss"},
     "dismiss_selected": {"de": "Ausgewählte verwerfen", "en": "Dismiss selected"},
