@@ -3,12 +3,13 @@
 1. candidates: the top 20 of a dense retriever (faiss, cosine of a sentence-transformers model, by
    default the packaged MiniLM, after `factsandwich factchecks tune` a copy fine-tuned on matched
    pairs) united with the top 20 of BM25 over claim, title and summary;
-2. each candidate gets a few features: its dense score and rank, its BM25 score (relative to the best)
-   and rank, their reciprocal-rank fusion and, when the post and the fact-check are dated, how far
-   apart the two dates are (a rumour is checked while it circulates);
-3. a logistic re-ranker (trained by `tune` on pairs the retriever did not learn from) turns them into
-   P(this fact-check checks what the post says). Without one, candidates are ordered by reciprocal-
-   rank fusion and scored by their dense cosine.
+2. each candidate gets a few features: its dense score and rank, its BM25 score (relative to the best
+   and as the share of the post's words it covers) and rank, their reciprocal-rank fusion and, when
+   the post and the fact-check are dated, how far apart the dates are (a rumour is checked while it
+   circulates);
+3. a logistic re-ranker (trained by `tune` on pairs the retriever did not learn from, and on posts
+   that match nothing) turns them into P(this fact-check checks what the post says). Without one,
+   candidates are ordered by reciprocal-rank fusion and scored by their dense cosine.
 Curated myth/fact pairs never pass through here: their index, model and speed are unchanged by any
 number of imported fact-checks. What each step adds is measured by bench/checkthat.py.
 """
@@ -39,7 +40,18 @@ RRF_K = 60
 # A post shares its rumour's news cycle: on CheckThat! train pairs the median post is 2 days older than
 # its fact-check, three quarters lie within a week. The window flags that cycle.
 DATE_WINDOW_DAYS = (-3, 30)  # fact-check published from 3 days before to 30 days after the post
-FEATURES = ("dense", "dense_gap", "dense_rank", "bm25", "bm25_rank", "rrf", "dated", "log_days", "in_window")
+FEATURES = (
+    "dense",
+    "dense_gap",
+    "dense_rank",
+    "bm25",
+    "bm25_rank",
+    "bm25_coverage",
+    "rrf",
+    "dated",
+    "log_days",
+    "in_window",
+)
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -133,21 +145,25 @@ class FactCheckSearch:
         self, texts: Sequence[str], dates: Sequence[str | None] | None = None
     ) -> list[tuple[list[int], npt.NDArray[np.float32]]]:
         """For each text: candidate row numbers and their feature rows (columns: FEATURES). A text's date
-        is the one given, else the date in a pasted tweet's signature, else unknown."""
+        is the one given ("" for none), else (None) the date in a pasted tweet's signature, if any."""
         if not texts or not self.size:
             return [([], np.zeros((0, len(FEATURES)), dtype=np.float32)) for _ in texts]
         k = min(CANDIDATES, self.size)
         queries = np.ascontiguousarray(self.encoder.encode(texts), dtype=np.float32)
         _, dense_ids = self._index.search(queries, k)
-        lexical = self._lexical.scores(texts)
+        lexical, bounds = self._lexical.scores(texts)
         lexical_ids = np.argsort(-lexical, axis=1, kind="stable")[:, :k]
         results = []
         known = dates if dates is not None else [None] * len(texts)
         for row, (text, given) in enumerate(zip(texts, known, strict=True)):
-            text_date = parse_date(given or embedded_post_date(text)) if self.use_dates else None
+            found = given if given is not None else embedded_post_date(text)  # "" means: no date
+            text_date = parse_date(found) if self.use_dates else None
             pool = list(dict.fromkeys(int(i) for i in [*dense_ids[row], *lexical_ids[row]] if i >= 0))
             dense = self._vectors[pool] @ queries[row]  # exact cosine for every candidate
-            features = _features(dense, lexical[row, pool], text_date, [self._dates[i] for i in pool])
+            coverage = lexical[row, pool] / max(float(bounds[row]), 1e-6)
+            features = _features(
+                dense, lexical[row, pool], coverage, text_date, [self._dates[i] for i in pool]
+            )
             results.append((pool, features))
         return results
 
@@ -171,12 +187,15 @@ class FactCheckSearch:
             else:
                 scores = features[:, FEATURES.index("dense")].astype(np.float64)
                 order = np.argsort(-features[:, FEATURES.index("rrf")], kind="stable")
-            matches = [
-                FactCheckMatch(self.fact_checks[pool[i]], float(np.clip(scores[i], 0.0, 1.0)))
-                for i in order
-                if scores[i] >= min_score
-            ]
-            results.append(matches[:top])
+            # The best `top` first, then the threshold: without a re-ranker the order (rank fusion) and
+            # the score (cosine) differ, and a lower-ranked candidate must not move up by its score.
+            results.append(
+                [
+                    FactCheckMatch(self.fact_checks[pool[i]], float(np.clip(scores[i], 0.0, 1.0)))
+                    for i in order[:top]
+                    if scores[i] >= min_score
+                ]
+            )
         return results
 
 
@@ -195,6 +214,7 @@ def lexical_text(fact_check: FactCheck) -> str:
 def _features(
     dense: npt.NDArray[np.float32],
     lexical: npt.NDArray[np.float32],
+    coverage: npt.NDArray[np.float32],
     post_date: dt.date | None,
     fact_check_dates: Sequence[dt.date | None],
 ) -> npt.NDArray[np.float32]:
@@ -213,6 +233,7 @@ def _features(
                 1.0 / (dense_rank[i] + 1),
                 lexical[i] / best_lexical,
                 1.0 / (lexical_rank[i] + 1),
+                coverage[i],
                 1.0 / (RRF_K + dense_rank[i] + 1) + 1.0 / (RRF_K + lexical_rank[i] + 1),
                 float(dated),
                 np.log1p(abs(days)) if dated else 0.0,

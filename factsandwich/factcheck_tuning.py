@@ -4,7 +4,11 @@
   * on the larger part it fine-tunes a copy of the packaged MiniLM (in-batch negatives, the
     "multiple negatives ranking" loss, both directions; 3 epochs, a few minutes on a CPU),
   * on the smaller part, which the tuned model has not seen, it fits the re-ranker (factcheck_search),
-    so the re-ranker learns how far to trust the tuned model on new posts, not on its training posts.
+    so the re-ranker learns how far to trust the tuned model on new posts, not on its training posts;
+    each of these posts counts once with its date and once without (posts often come undated), and
+    posts known to check nothing in the collection (`unmatched`: by default the product's own labelled
+    posts) count with every candidate irrelevant: most scanned items match no fact-check, and a
+    re-ranker that only saw posts with a match would attach the nearest one to anything.
 The result is one directory under the data directory's models/ (model, re-ranker, what it learned
 from); a pointer file names the one in use, replaced atomically. bench/checkthat.py measures each step.
 """
@@ -39,6 +43,9 @@ BATCH_SIZE = 32
 SCALE = 20.0  # cosine similarities x 20 as logits: the usual temperature of this loss
 SEED = 13
 MIN_PAIRS = 10
+# At most this many posts without a match per post with one: with few pairs, hundreds of unmatched
+# posts would teach the re-ranker that nothing ever matches.
+UNMATCHED_PER_POST = 4
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,7 @@ def tune(
     models_dir: Path,
     *,
     cache: EmbeddingCache,
+    unmatched: Sequence[str] = (),
     log: Callable[[str], None] = lambda _: None,
 ) -> TunedRetriever:
     """Fine-tune, fit the re-ranker, save, and make the result the one in use."""
@@ -144,7 +152,8 @@ def tune(
     if len(model_part) < MIN_PAIRS or len({p.text for p in ranker_part}) < 2:
         raise FactCheckError(f"too few pairs to learn from ({len(pairs)}; at least {MIN_PAIRS * 2} needed)")
     recipe = {"epochs": EPOCHS, "learning_rate": LEARNING_RATE, "batch_size": BATCH_SIZE, "seed": SEED}
-    digest = hashlib.sha256(json.dumps([recipe, sorted(map(str, pairs))]).encode()).hexdigest()[:12]
+    learned_from = [recipe, sorted(map(str, pairs)), sorted(unmatched)]
+    digest = hashlib.sha256(json.dumps(learned_from).encode()).hexdigest()[:12]
     final = models_dir / f"factcheck-retriever-{digest}"
     models_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".factcheck-retriever-", dir=models_dir))
@@ -154,14 +163,16 @@ def tune(
         tuned = SentenceTransformerEncoder(work, bf16=True, name=encoder_name(final.name))
         log(f"encoding {len(fact_checks)} fact-checks with the tuned model")
         search = FactCheckSearch.build(fact_checks, CachedEncoder(tuned, cache), version="tuning")
-        log(f"fitting the re-ranker on {len(ranker_part)} held-apart pairs")
-        reranker = fit_reranker(search, ranker_part)
+        negatives = _some(unmatched, UNMATCHED_PER_POST * len({p.text for p in ranker_part}))
+        log(f"fitting the re-ranker on {len(ranker_part)} held-apart pairs, {len(negatives)} unmatched posts")
+        reranker = fit_reranker(search, ranker_part, negatives)
         joblib.dump(reranker, work / "reranker.joblib")
         metadata = {
             **recipe,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "pairs_model": len(model_part),
             "pairs_reranker": len(ranker_part),
+            "unmatched_posts": len(negatives),
         }
         (work / "tuning.json").write_text(json.dumps(metadata, indent=1))
         shutil.rmtree(final, ignore_errors=True)
@@ -173,25 +184,35 @@ def tune(
     return TunedRetriever(final, reranker)
 
 
-def fit_reranker(search: FactCheckSearch, pairs: Sequence[TuningPair]) -> Reranker:
-    """Fit on every candidate of every post: relevant when it is one of the post's fact-checks."""
+def fit_reranker(
+    search: FactCheckSearch, pairs: Sequence[TuningPair], unmatched: Sequence[str] = ()
+) -> Reranker:
+    """Fit on every candidate of every post: relevant when it is one of the post's fact-checks. Paired
+    posts count dated and undated; every candidate of an unmatched post is irrelevant."""
     gold: dict[str, set[tuple[str, str]]] = {}
     dates: dict[str, str | None] = {}
     for pair in pairs:
         gold.setdefault(pair.text, set()).add((pair.collection, pair.external_id))
         dates[pair.text] = pair.published
     texts = list(gold)
+    posts = [*texts, *texts, *unmatched]
+    # "" is "no date": neither the given one nor one read from a pasted tweet's signature.
+    post_dates: list[str | None] = [*(dates[t] for t in texts), *([""] * (len(texts) + len(unmatched)))]
     rows, labels = [], []
-    for text, (pool, features) in zip(
-        texts, search.candidates(texts, [dates[t] for t in texts]), strict=True
-    ):
+    for text, (pool, features) in zip(posts, search.candidates(posts, post_dates), strict=True):
         rows.append(features)
+        wanted = gold.get(text, set())
         labels += [
-            (search.fact_checks[i].collection, search.fact_checks[i].external_id) in gold[text] for i in pool
+            (search.fact_checks[i].collection, search.fact_checks[i].external_id) in wanted for i in pool
         ]
     if not any(labels):
         raise FactCheckError("no held-apart post finds its fact-check among the candidates: check the pairs")
     return Reranker().fit(np.vstack(rows), labels)
+
+
+def _some(texts: Sequence[str], count: int) -> list[str]:
+    """A stable choice of `count` texts (by hash, not by file order, which groups topics)."""
+    return sorted(texts, key=lambda t: hashlib.sha256(t.encode()).hexdigest())[:count]
 
 
 def tuned_name(models_dir: Path) -> str:

@@ -35,9 +35,13 @@ class BM25:
         counts.data = tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[rows] / max(average, 1e-9)))
         self.term_doc = counts.T.tocsr()  # terms x documents: a query multiplies its terms' rows
 
-    def scores(self, queries: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Rows: queries; columns: documents."""
+    def scores(self, queries: Sequence[str]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """(scores, bounds): scores with rows for queries and columns for documents, and each query's
+        bound, the score no document can reach (every query term, saturated). score / bound says how
+        much of a query a document covers, comparable across queries."""
         query_terms = sp.csr_matrix(self.vectorizer.transform(queries), dtype=np.float32)
         query_terms.data[:] = 1.0
         weighted = sp.csr_matrix(query_terms.multiply(self.idf))
-        return np.asarray((weighted @ self.term_doc).toarray(), dtype=np.float32)
+        scores = np.asarray((weighted @ self.term_doc).toarray(), dtype=np.float32)
+        bounds = np.asarray(weighted.sum(axis=1), dtype=np.float32).ravel() * (K1 + 1)
+        return scores, bounds

@@ -241,11 +241,17 @@ class Factsandwich:
         return read, added, updated
 
     def tune_fact_checks(self, pairs: list[TuningPair], log: Callable[[str], None]) -> TunedRetriever:
-        """Fine-tune the retriever and fit the re-ranker on matched pairs (factcheck_tuning)."""
+        """Fine-tune the retriever and fit the re-ranker on matched pairs (factcheck_tuning), with the
+        labelled posts as posts that check nothing: the kind of text a scan mostly sees."""
         if self.store is None:
             raise FactCheckError("tuning needs the store with the imported fact-checks")
         tuned = tune(
-            self.store.load_fact_checks(), pairs, self.settings.models_dir, cache=self._cache, log=log
+            self.store.load_fact_checks(),
+            pairs,
+            self.settings.models_dir,
+            cache=self._cache,
+            unmatched=[e.text for e in self.examples],  # the labelled posts: local news and migration talk
+            log=log,
         )
         self._fact_check_version = None
         return tuned

@@ -15,6 +15,7 @@ from factsandwich.errors import FactCheckError
 from factsandwich.factcheck_search import FEATURES, FactCheckSearch, Reranker, parse_date
 from factsandwich.factcheck_tuning import (
     TuningPair,
+    fit_reranker,
     read_checkthat_pairs,
     read_pairs_jsonl,
     split_pairs,
@@ -48,10 +49,11 @@ CHECKS = [
 
 def test_bm25_ranks_rare_shared_words_first() -> None:
     lexical = BM25(["the cat sat on the mat", "the dog", "a zebra crossing on the road"])
-    scores = lexical.scores(["where is the zebra", "nothing shared here at all"])
+    scores, bounds = lexical.scores(["where is the zebra", "nothing shared here at all"])
     assert int(np.argmax(scores[0])) == 2 and scores[0, 2] > 0
     assert scores[0, 1] < scores[0, 2]  # "the" alone weighs little
     assert not scores[1].any()
+    assert 0 < scores[0, 2] / bounds[0] < 1  # "where" and "is" are in no document
 
 
 def test_dates_from_feeds_and_pasted_tweets() -> None:
@@ -63,7 +65,7 @@ def test_dates_from_feeds_and_pasted_tweets() -> None:
     assert embedded_post_date("a post written on February 25, 2016 about nothing") is None
 
 
-def test_search_unites_dense_and_lexical_candidates_and_filters() -> None:
+def test_search_unites_dense_and_lexical_candidates_and_filters(monkeypatch: pytest.MonkeyPatch) -> None:
     search = FactCheckSearch.build(CHECKS, FakeEncoder(), version="1")
     [(pool, features)] = search.candidates(["painted horse prank"])
     assert 4 in pool  # found through the summary, which only BM25 reads
@@ -74,6 +76,16 @@ def test_search_unites_dense_and_lexical_candidates_and_filters() -> None:
     [strict] = search.search(["is the moon landing filmed in a studio"], min_score=0.99)
     assert strict == []
     assert search.search([], top=3) == []
+    # The threshold applies to the best `top`; it never lifts a lower-ranked candidate into them
+    # (without a re-ranker the order is the rank fusion, the score the cosine).
+    features = np.zeros((2, len(FEATURES)), dtype=np.float32)
+    features[:, FEATURES.index("rrf")] = [0.03, 0.02]
+    features[:, FEATURES.index("dense")] = [0.4, 0.9]
+    monkeypatch.setattr(search, "candidates", lambda texts, dates=None: [([0, 1], features)])
+    assert search.search(["x"], top=1, min_score=0.5) == [[]]
+    assert [m.fact_check.external_id for m in search.search(["x"], top=2, min_score=0.5)[0]] == [
+        "bridge-2019"
+    ]
 
 
 def test_the_reranker_uses_dates_to_pick_the_rumours_own_fact_check() -> None:
@@ -91,6 +103,36 @@ def test_the_reranker_uses_dates_to_pick_the_rumours_own_fact_check() -> None:
     assert undated[0].fact_check.external_id == "bridge"
     search.use_dates = False
     assert search.candidates([text], ["2024-02-28"])[0][1][:, window].sum() == 0
+
+
+def test_posts_that_match_nothing_teach_the_reranker_to_attach_nothing() -> None:
+    search = FactCheckSearch.build(CHECKS, FakeEncoder(), version="1")
+    pairs = [
+        TuningPair("the moon landing was filmed in a studio", "desk", "moon"),
+        TuningPair("moon landing filmed in studio, wake up", "desk", "moon"),
+        TuningPair("a vaccine changes your DNA they say", "desk", "vaccine"),
+        TuningPair("vaccines and DNA: the vaccine changes it", "desk", "vaccine"),
+        TuningPair("zebras were painted by the council!", "desk", "zebra"),
+        TuningPair("the council painted zebras", "desk", "zebra"),
+    ]
+    unmatched = [
+        "lost grey cat near the allotments, reward",
+        "road works on the high street until friday",
+        "the library opens late on thursdays",
+        "choir concert in the town hall this weekend",
+        "new bus timetable from december",
+        "bakery on the corner closes for holidays",
+    ]
+    reranker = fit_reranker(search, pairs, unmatched)
+    search.reranker = reranker
+    [unrelated] = search.search(["grey cat lost near the allotments"], top=1)
+    [related] = search.search(["they filmed the moon landing in a studio"], top=1)
+    assert related[0].fact_check.external_id == "moon"
+    assert related[0].score > 0.5 > unrelated[0].score
+    # Without the unmatched posts every post's nearest candidate looks like a match.
+    search.reranker = fit_reranker(search, pairs)
+    [unrelated_before] = search.search(["grey cat lost near the allotments"], top=1)
+    assert unrelated_before[0].score > unrelated[0].score
 
 
 def test_tuning_pairs_are_read_with_clear_errors(tmp_path: Path) -> None:
