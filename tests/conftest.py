@@ -108,6 +108,34 @@ def real_env(real_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
+def etag_feed(
+    body: bytes,
+    etag: str = '"v1"',
+    *,
+    last_modified: str | None = None,
+    seen: list[dict[str, str]] | None = None,
+) -> Handler:
+    """A polite feed server's route: `body` with its ETag (and Last-Modified), 304 to a request that
+    names that ETag; each request's headers are appended to `seen`."""
+
+    def serve(handler: BaseHTTPRequestHandler) -> None:
+        if seen is not None:
+            seen.append(dict(handler.headers))
+        if handler.headers.get("If-None-Match") == etag:
+            handler.send_response(304)
+            handler.end_headers()
+            return
+        handler.send_response(200)
+        handler.send_header("ETag", etag)
+        if last_modified:
+            handler.send_header("Last-Modified", last_modified)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return serve
+
+
 @pytest.fixture
 def http_server() -> Iterator[Callable[[dict[str, Handler]], str]]:
     """Serve given paths on 127.0.0.1 with handler functions; returns the base URL."""

@@ -8,12 +8,11 @@ import json
 import os
 import subprocess
 import sys
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO
+from conftest import DEMO, etag_feed
 
 from factsandwich.cli import main
 
@@ -134,15 +133,7 @@ def test_check_english_debunk_is_not_flagged(real_env: Path) -> None:
 def test_http_feed_second_scan_is_not_modified(real_env: Path, http_server) -> None:  # type: ignore[no-untyped-def]
     body = (DEMO / "feeds" / "riverside-gazette.rss").read_bytes()
 
-    def feed(handler: BaseHTTPRequestHandler) -> None:
-        if handler.headers.get("If-None-Match") == '"g1"':
-            handler.send_response(304)
-            handler.end_headers()
-            return
-        handler.send_response(200)
-        handler.send_header("ETag", '"g1"')
-        handler.end_headers()
-        handler.wfile.write(body)
+    feed = etag_feed(body, '"g1"')
 
     url = http_server({"/gazette.rss": feed}) + "/gazette.rss"
     code, out, _ = _run("scan", url)

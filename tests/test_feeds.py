@@ -4,7 +4,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from conftest import DEMO
+from conftest import DEMO, etag_feed
 
 from factsandwich.feeds import USER_AGENT, FetchLimits, expand_sources, fetch_feed, read_source
 
@@ -90,18 +90,7 @@ def test_expand_sources_reports_missing_path(tmp_path: Path) -> None:
 def test_http_conditional_get_and_user_agent(http_server) -> None:  # type: ignore[no-untyped-def]
     seen: list[dict[str, str]] = []
 
-    def feed(handler: BaseHTTPRequestHandler) -> None:
-        seen.append(dict(handler.headers))
-        if handler.headers.get("If-None-Match") == '"v1"':
-            handler.send_response(304)
-            handler.end_headers()
-            return
-        handler.send_response(200)
-        handler.send_header("ETag", '"v1"')
-        handler.send_header("Last-Modified", "Mon, 23 Nov 2026 10:00:00 GMT")
-        handler.send_header("Content-Length", str(len(RSS)))
-        handler.end_headers()
-        handler.wfile.write(RSS)
+    feed = etag_feed(RSS, last_modified="Mon, 23 Nov 2026 10:00:00 GMT", seen=seen)
 
     url = http_server({"/feed": feed}) + "/feed"
     first = fetch_feed(url, LIMITS)

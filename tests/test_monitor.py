@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BOTH_DATABASES, DEMO
+from conftest import BOTH_DATABASES, DEMO, etag_feed
 
 from factsandwich.cli import main
 from factsandwich.monitor import next_poll_after, poll_due
@@ -61,16 +61,11 @@ def _feed_server(http_server: Callable[..., str]) -> tuple[str, list[str]]:
     body = (DEMO / "feeds" / "riverside-gazette.rss").read_bytes()
     hits: list[str] = []
 
+    serve = etag_feed(body)
+
     def good(handler: BaseHTTPRequestHandler) -> None:
         hits.append("good")
-        if handler.headers.get("If-None-Match") == '"v1"':
-            handler.send_response(304)
-            handler.end_headers()
-            return
-        handler.send_response(200)
-        handler.send_header("ETag", '"v1"')
-        handler.end_headers()
-        handler.wfile.write(body)
+        serve(handler)
 
     def bad(handler: BaseHTTPRequestHandler) -> None:
         hits.append("bad")
