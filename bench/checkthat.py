@@ -32,7 +32,12 @@ import numpy as np
 
 from factsandwich.config import Settings
 from factsandwich.factcheck_search import FEATURES, FactCheckSearch
-from factsandwich.factcheck_tuning import fit_reranker, read_checkthat_pairs, split_pairs
+from factsandwich.factcheck_tuning import (
+    fit_reranker,
+    read_checkthat_pairs,
+    read_checkthat_queries,
+    split_pairs,
+)
 from factsandwich.pipeline import Factsandwich
 
 COLLECTION = "checkthat"
@@ -41,19 +46,8 @@ HELDOUT = Path(__file__).resolve().parent / "data"
 
 def read_split(data: Path, split: str) -> tuple[list[str], list[set[str]]]:
     """The split's posts and, for each, the ids of its fact-checks."""
-    texts: dict[str, str] = {}
-    for line in (data / split / "queries.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            query_id, _, text = line.partition("\t")
-            texts[query_id] = text.strip()
-    gold: dict[str, set[str]] = {}
-    for line in (data / split / "qrels.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            query_id, _, external_id, relevance = line.split()
-            if relevance != "0":
-                gold.setdefault(query_id, set()).add(external_id)
-    ids = [q for q in texts if q in gold]
-    return [texts[q] for q in ids], [gold[q] for q in ids]
+    posts = read_checkthat_queries(data / split / "queries.tsv", data / split / "qrels.tsv")
+    return [text for text, _ in posts], [relevant for _, relevant in posts]
 
 
 def metrics(rankings: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> dict[str, float]:

@@ -362,14 +362,12 @@ def fact_checks_import(file: Path, collection: str, language: str) -> None:
 @fact_checks.command("list")
 def fact_checks_list() -> None:
     """Show the imported collections and the retriever in use."""
-    app = Factsandwich.open(_settings())
-    assert app.store is not None
-    collections = app.store.fact_check_collections()
+    collections = _store().fact_check_collections()
     if not collections:
         click.echo("no fact-checks imported (see 'factsandwich factchecks import --help')")
     for name, count in collections:
         click.echo(f"{name:30} {count:>7} fact-checks")
-    tuned = tuned_name(app.settings.models_dir)
+    tuned = tuned_name(_settings().models_dir)
     click.echo(f"retriever: {tuned or 'packaged all-MiniLM-L6-v2 (not tuned; no re-ranker)'}")
 
 

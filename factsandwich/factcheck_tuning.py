@@ -74,14 +74,29 @@ def encoder_name(directory_name: str) -> str:
 
 def read_checkthat_pairs(queries: Path, qrels: Path, collection: str) -> list[TuningPair]:
     """Pairs from the CLEF CheckThat! layout: `queries.tsv` (id TAB text) and TREC `qrels.tsv`
-    (id 0 fact-check-id 1)."""
+    (id 0 fact-check-id 1), in the qrels' order."""
+    texts, judgements = _read_checkthat(queries, qrels)
+    return [TuningPair(texts[query_id], collection, external_id) for query_id, external_id in judgements]
+
+
+def read_checkthat_queries(queries: Path, qrels: Path) -> list[tuple[str, set[str]]]:
+    """Each post of the layout that has a relevant fact-check, in the queries' order, with their ids."""
+    texts, judgements = _read_checkthat(queries, qrels)
+    relevant: dict[str, set[str]] = {}
+    for query_id, external_id in judgements:
+        relevant.setdefault(query_id, set()).add(external_id)
+    return [(text, relevant[query_id]) for query_id, text in texts.items() if query_id in relevant]
+
+
+def _read_checkthat(queries: Path, qrels: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """(query id → text, the relevant (query id, fact-check id) judgements in file order)."""
     texts: dict[str, str] = {}
     for number, line in enumerate(_lines(queries), 1):
         query_id, tab, text = line.partition("\t")
         if not tab or not text.strip():
             raise FactCheckError(f"{queries}:{number}: expected 'id<TAB>text'")
         texts[query_id.strip()] = text.strip()
-    pairs = []
+    judgements = []
     for number, line in enumerate(_lines(qrels), 1):
         fields = line.split()
         if len(fields) != 4:
@@ -90,8 +105,8 @@ def read_checkthat_pairs(queries: Path, qrels: Path, collection: str) -> list[Tu
         if query_id not in texts:
             raise FactCheckError(f"{qrels}:{number}: query {query_id!r} is not in {queries}")
         if relevance != "0":
-            pairs.append(TuningPair(texts[query_id], collection, external_id))
-    return pairs
+            judgements.append((query_id, external_id))
+    return texts, judgements
 
 
 def read_pairs_jsonl(path: Path) -> list[TuningPair]:

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
+from factsandwich.cli import main
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.embed import Vectors
 from factsandwich.pipeline import Factsandwich
@@ -103,6 +105,13 @@ def real_env(real_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("FACTSANDWICH_DATABASE_URL", f"sqlite:///{tmp_path / 'scan.db'}")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return tmp_path
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """The `factsandwich` command in-process: (exit code, stdout, stderr); an unexpected exception
+    propagates (user mistakes are exit codes and messages, never exceptions)."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
 
 
 Handler = Callable[[BaseHTTPRequestHandler], None]

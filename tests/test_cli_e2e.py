@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO, etag_feed
+from conftest import DEMO, etag_feed, run_cli
 
 from factsandwich.cli import main
 
@@ -37,14 +37,9 @@ DEMO_DEBUNKS = {"msa-2026-11-05", "msa-2026-11-09", "rg-2026-11-04", "rg-2026-11
 SOURCES = [str(DEMO / "feeds"), str(DEMO / "posts.jsonl")]
 
 
-def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_scan_demo_flags_myths_with_drafts_and_spares_debunks(real_env: Path) -> None:
     out = real_env / "report.jsonl"
-    code, _, err = _run("scan", *SOURCES, "--format", "jsonl", "--out", str(out))
+    code, _, err = run_cli("scan", *SOURCES, "--format", "jsonl", "--out", str(out))
     assert code == 0, err
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 56
@@ -76,19 +71,21 @@ def test_scan_demo_flags_myths_with_drafts_and_spares_debunks(real_env: Path) ->
 
 
 def test_rescan_is_idempotent_and_no_store_reports_all(real_env: Path) -> None:
-    code, out, _ = _run("scan", str(DEMO / "posts.jsonl"))
+    code, out, _ = run_cli("scan", str(DEMO / "posts.jsonl"))
     assert code == 0 and len(out.splitlines()) == 12
-    code, out, err = _run("scan", str(DEMO / "posts.jsonl"))
+    code, out, err = run_cli("scan", str(DEMO / "posts.jsonl"))
     assert code == 0 and out == "" and "12 already stored" in err
-    code, out, _ = _run("scan", str(DEMO / "posts.jsonl"), "--no-store")
+    code, out, _ = run_cli("scan", str(DEMO / "posts.jsonl"), "--no-store")
     assert code == 0 and len(out.splitlines()) == 12
 
 
 def test_csv_and_table_formats(real_env: Path) -> None:
-    code, out, _ = _run("scan", str(DEMO / "posts.jsonl"), "--format", "csv", "--no-store")
+    code, out, _ = run_cli("scan", str(DEMO / "posts.jsonl"), "--format", "csv", "--no-store")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == 12 and rows[0]["guid"] == "sp-001"
-    code, out, err = _run("scan", str(DEMO / "posts.jsonl"), "--format", "table", "--no-store", "--progress")
+    code, out, err = run_cli(
+        "scan", str(DEMO / "posts.jsonl"), "--format", "table", "--no-store", "--progress"
+    )
     assert code == 0 and "FLAG" in out and "draft:" in out
     assert "scanning" in err  # the progress bar goes to stderr, the report stays clean
 
@@ -96,7 +93,7 @@ def test_csv_and_table_formats(real_env: Path) -> None:
 def test_broken_feed_is_named_and_the_rest_scanned(real_env: Path) -> None:
     broken = real_env / "kaputt.rss"
     broken.write_text("this is not xml <<<", encoding="utf-8")
-    code, out, err = _run("scan", str(broken), str(DEMO / "posts.jsonl"), "--no-store")
+    code, out, err = run_cli("scan", str(broken), str(DEMO / "posts.jsonl"), "--no-store")
     assert code == 0
     assert len(out.splitlines()) == 12
     assert "kaputt.rss" in err and "1 source(s) failed" in err
@@ -105,12 +102,12 @@ def test_broken_feed_is_named_and_the_rest_scanned(real_env: Path) -> None:
 def test_all_sources_failing_exits_nonzero(real_env: Path) -> None:
     broken = real_env / "kaputt.rss"
     broken.write_text("nope", encoding="utf-8")
-    code, _, err = _run("scan", str(broken), "--no-store")
+    code, _, err = run_cli("scan", str(broken), "--no-store")
     assert code == 1 and "kaputt.rss" in err
 
 
 def test_check_german_myth_matches_and_drafts_in_german(real_env: Path) -> None:
-    code, out, _ = _run(
+    code, out, _ = run_cli(
         "check", "Die Asylanten kassieren hier mehr Kohle als meine Oma mit ihrer Rente!", "--format", "json"
     )
     data = json.loads(out)
@@ -124,7 +121,7 @@ def test_check_english_debunk_is_not_flagged(real_env: Path) -> None:
         "Fact check: the claim that migrants are stealing our jobs does not hold up. Labour market "
         "researchers find no evidence that newcomers push locals out of work."
     )
-    code, out, _ = _run("check", text, "--format", "json")
+    code, out, _ = run_cli("check", text, "--format", "json")
     data = json.loads(out)
     assert code == 0 and not data["flagged"] and data["draft"] is None
     assert data["matches"] and data["matches"][0]["claim_id"] == "jobs-taken"
@@ -136,9 +133,9 @@ def test_http_feed_second_scan_is_not_modified(real_env: Path, http_server) -> N
     feed = etag_feed(body, '"g1"')
 
     url = http_server({"/gazette.rss": feed}) + "/gazette.rss"
-    code, out, _ = _run("scan", url)
+    code, out, _ = run_cli("scan", url)
     assert code == 0 and len(out.splitlines()) == 10
-    code, out, err = _run("scan", url)
+    code, out, err = run_cli("scan", url)
     assert code == 0 and out == "" and "1 not modified" in err
 
 

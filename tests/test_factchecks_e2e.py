@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import run_cli
 
 from factsandwich.cli import main
 
@@ -68,11 +69,6 @@ FACT_CHECKS = {
 }
 
 
-def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
 def own_data_dir(real_data_dir: Path, real_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The real models copied: tuning writes a retriever that the shared directory must not get."""
@@ -94,15 +90,15 @@ def _collection(where: Path) -> Path:
 
 
 def test_import_check_scan_tune_and_remove(own_data_dir: Path) -> None:
-    code, out, err = _run("factchecks", "import", str(_collection(own_data_dir)), "--collection", "desk")
+    code, out, err = run_cli("factchecks", "import", str(_collection(own_data_dir)), "--collection", "desk")
     assert code == 0, err
     assert "6 added" in out and "1 problem(s)" in out and "desk.jsonl:7" in err
 
-    code, out, _ = _run("factchecks", "list")
+    code, out, _ = run_cli("factchecks", "list")
     assert "desk" in out and "6 fact-checks" in out and "not tuned" in out
 
     post = "Locals are banned from the swimming pool now, it's only for asylum seekers"
-    code, out, _ = _run("check", post, "--format", "json")
+    code, out, _ = run_cli("check", post, "--format", "json")
     assert code == 0
     [first, *_] = json.loads(out)["fact_checks"]
     assert first["external_id"] == "pool-closed" and first["url"] == "https://factcheck.example/pool-closed"
@@ -111,7 +107,7 @@ def test_import_check_scan_tune_and_remove(own_data_dir: Path) -> None:
     posts.write_text(
         json.dumps({"id": "p1", "text": "St. Martin is going to be a mosque, the parish sold it"})
     )
-    code, out, _ = _run("scan", str(posts))
+    code, out, _ = run_cli("scan", str(posts))
     assert code == 0
     assert json.loads(out)["fact_checks"][0]["external_id"] == "church-mosque"
 
@@ -123,19 +119,19 @@ def test_import_check_scan_tune_and_remove(own_data_dir: Path) -> None:
             for text in texts
         )
     )
-    code, out, err = _run("factchecks", "tune", "--pairs", str(pairs))
+    code, out, err = run_cli("factchecks", "tune", "--pairs", str(pairs))
     assert code == 0, err
     assert "tuned factcheck-retriever-" in out and "fine-tuning on" in err
-    code, out, _ = _run("factchecks", "list")
+    code, out, _ = run_cli("factchecks", "list")
     assert "retriever: factcheck-retriever-" in out
-    code, out, _ = _run(
+    code, out, _ = run_cli(
         "check", "Is it true that the district gives refugees new cars for free?", "--format", "json"
     )
     assert json.loads(out)["fact_checks"][0]["external_id"] == "free-cars"
 
-    code, out, _ = _run("factchecks", "remove", "desk")
+    code, out, _ = run_cli("factchecks", "remove", "desk")
     assert code == 0 and "removed 6" in out
-    code, out, _ = _run("check", post, "--format", "json")
+    code, out, _ = run_cli("check", post, "--format", "json")
     assert json.loads(out)["fact_checks"] == []
 
 
