@@ -6,7 +6,13 @@ touches the store, so parsing is testable without I/O beyond the bytes given.
 from __future__ import annotations
 
 import calendar
+import contextlib
+import functools
+import http.client
+import io
 import json
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -109,19 +115,98 @@ def _read_capped_file(path: Path, max_bytes: int) -> bytes:
         raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+class _Deadline:
+    """One fetch's total time budget, shared by every connection it opens (redirects included): when it
+    runs out, the open sockets are shut down, so a server that drips bytes, or headers, cannot hold
+    the fetch longer than the budget (a socket timeout alone counts per read)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._timers: list[threading.Timer] = []
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return max(0.01, self.at - time.monotonic())
+
+    def guard(self, sock: socket.socket) -> None:
+        def expire() -> None:
+            self.expired = True
+            with contextlib.suppress(OSError):  # closed already
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+        timer = threading.Timer(self.remaining(), expire)
+        timer.daemon = True
+        with self._lock:
+            self._timers.append(timer)
+        timer.start()
+
+    def cancel(self) -> None:
+        with self._lock:
+            for timer in self._timers:
+                timer.cancel()
+
+
+class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        kwargs["timeout"] = deadline.remaining()
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self._deadline.guard(self.sock)
+
+
+class _DeadlineHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        kwargs["timeout"] = deadline.remaining()
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self._deadline.guard(self.sock)
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_DeadlineHTTPConnection, deadline=self._deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(
+            functools.partial(_DeadlineHTTPSConnection, deadline=self._deadline),
+            req,
+            context=self._context,  # type: ignore[attr-defined]
+        )
+
+
 def fetch_feed(
     url: str, limits: FetchLimits, etag: str | None = None, last_modified: str | None = None
 ) -> SourceResult:
-    """HTTP GET with ETag/Last-Modified; 304 means not modified. Size and total time are capped so
-    that a huge or never-ending response is refused instead of filling memory."""
+    """HTTP GET with ETag/Last-Modified; 304 means not modified. Size and total time (connecting,
+    headers, redirects and body together) are capped so that a huge, never-ending or dripping
+    response is refused instead of filling memory or holding the caller."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
     if etag:
         request.add_header("If-None-Match", etag)
     if last_modified:
         request.add_header("If-Modified-Since", last_modified)
-    deadline = time.monotonic() + limits.timeout_s
+    deadline = _Deadline(limits.timeout_s)
+    opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
+    too_slow = f"{url}: response did not finish within {limits.timeout_s:g} s"
     try:
-        with urllib.request.urlopen(request, timeout=limits.timeout_s) as response:
+        with opener.open(request, timeout=limits.timeout_s) as response:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limits.max_bytes:
                 raise SourceError(
@@ -129,24 +214,30 @@ def fetch_feed(
                 )
             chunks: list[bytes] = []
             received = 0
-            while chunk := response.read(64 * 1024):
+            while chunk := response.read1(64 * 1024):
                 received += len(chunk)
                 if received > limits.max_bytes:
                     raise SourceError(f"{url}: response is over the {limits.max_bytes / 1e6:.0f} MB limit")
-                if time.monotonic() > deadline:
-                    raise SourceError(f"{url}: response did not finish within {limits.timeout_s:.0f} s")
+                if time.monotonic() > deadline.at:
+                    raise SourceError(too_slow)
                 chunks.append(chunk)
+            if deadline.expired:  # the guard shut the socket: what was read is incomplete
+                raise SourceError(too_slow)
             headers = {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as exc:
         if exc.code == 304:
             return SourceResult(url, not_modified=True, etag=etag, last_modified=last_modified)
-        raise SourceError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+        raise SourceError(f"{url}: HTTP {exc.code} {_one_line(exc.reason)}") from None
     except urllib.error.URLError as exc:
-        raise SourceError(f"{url}: cannot connect ({exc.reason})") from None
-    except TimeoutError:
-        raise SourceError(f"{url}: timed out after {limits.timeout_s:.0f} s") from None
-    except OSError as exc:
-        raise SourceError(f"{url}: connection failed ({exc})") from None
+        if deadline.expired:
+            raise SourceError(too_slow) from None
+        raise SourceError(f"{url}: cannot connect ({_one_line(exc.reason)})") from None
+    except (TimeoutError, http.client.HTTPException, OSError) as exc:
+        if deadline.expired or isinstance(exc, TimeoutError):
+            raise SourceError(too_slow) from None
+        raise SourceError(f"{url}: connection failed ({_one_line(exc)})") from None
+    finally:
+        deadline.cancel()
     result = parse_feed(url, b"".join(chunks), limits, response_headers=headers)
     return SourceResult(
         url,
@@ -159,12 +250,21 @@ def fetch_feed(
     )
 
 
+def _one_line(reason: Any) -> str:
+    """An error's reason on one line (a redirect loop's message spans several), at most 200 characters."""
+    return " ".join(str(reason).split())[:200]
+
+
 def parse_feed(
     source: str, data: bytes, limits: FetchLimits, response_headers: dict[str, str] | None = None
 ) -> SourceResult:
     """Parse RSS/Atom bytes with feedparser (which sanitises HTML); then reduce HTML to plain text."""
     try:
-        parsed = feedparser.parse(data, response_headers=response_headers or {}, sanitize_html=True)
+        # A file-like object, never bytes or str: feedparser would try those as a path or URL first, so
+        # a feed whose content is "/etc/passwd" or "/dev/zero" would read that local file.
+        parsed = feedparser.parse(
+            io.BytesIO(data), response_headers=response_headers or {}, sanitize_html=True
+        )
     except Exception as exc:  # feedparser's own bugs on hostile input must not end a batch
         raise SourceError(f"{source}: feed parser failed ({type(exc).__name__}: {exc})") from None
     warnings: list[str] = []
@@ -176,6 +276,8 @@ def parse_feed(
     items = tuple(
         item for item in (_entry_to_item(source, e, limits) for e in parsed.get("entries", [])) if item
     )
+    if not items:
+        warnings.append(f"{source}: feed has no items")
     return SourceResult(source, items, warnings=tuple(warnings))
 
 
