@@ -47,7 +47,24 @@ _FIELDS = {
     "explanation",
     "sources",
     "reviewed",
+    "jurisdiction",
+    "as_of",
 }
+# Where and when the facts hold. Required in claims_db/ (load_claims); pairs stored or imported before
+# these fields existed still load, with the scope unknown (drafts then always name it as unknown).
+_SCOPE_FIELDS = {"jurisdiction", "as_of"}
+GLOBAL = "global"
+EU = "EU"
+EU_MEMBERS = frozenset(
+    re.findall(
+        r"[A-Z]{2}", "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
+    )
+)
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+# Review cadence: a person checks every figure of a pair at least this often, and a figure that
+# describes a year more than AS_OF_MAX_AGE_YEARS back is looked up again (a newer edition may exist).
+REVIEW_MAX_AGE_DAYS = 183
+AS_OF_MAX_AGE_YEARS = 2
 _SOURCE_FIELDS = {"publisher", "title", "year", "url", "note"}
 
 
@@ -74,6 +91,31 @@ class Claim:
     explanation: Mapping[str, str]
     sources: tuple[Source, ...]
     reviewed: dt.date
+    jurisdiction: str = ""  # "DE", another ISO 3166 code, "EU" or "global"; "" = not stated
+    as_of: int | None = None  # the year the figures describe (the latest, for a range)
+
+    def holds_in(self, country: str) -> bool:
+        """Whether the pair's facts hold for an audience in `country` (ISO 3166 alpha-2)."""
+        if self.jurisdiction == GLOBAL:
+            return True
+        if self.jurisdiction == EU:
+            return country in EU_MEMBERS
+        return bool(self.jurisdiction) and self.jurisdiction == country
+
+    def review_due(self, today: dt.date | None = None) -> tuple[str, ...]:
+        """Why this pair is due for review (empty when it is not): see REVIEW_MAX_AGE_DAYS."""
+        today = today or dt.date.today()
+        reasons = []
+        age = (today - self.reviewed).days
+        if age > REVIEW_MAX_AGE_DAYS:
+            reasons.append(f"not reviewed for {age} days (last {self.reviewed.isoformat()})")
+        if self.as_of is None:
+            reasons.append("the year its figures describe (as_of) is not stated")
+        elif today.year - self.as_of > AS_OF_MAX_AGE_YEARS:
+            reasons.append(f"its figures describe {self.as_of}, more than {AS_OF_MAX_AGE_YEARS} years ago")
+        if not self.jurisdiction:
+            reasons.append("where its facts hold (jurisdiction) is not stated")
+        return tuple(reasons)
 
     def canonical_myth(self, language: str) -> str:
         return self.myths[language][0]
@@ -91,6 +133,8 @@ class Claim:
             "explanation": dict(self.explanation),
             "sources": [{k: v for k, v in asdict(s).items() if v != ""} for s in self.sources],
             "reviewed": self.reviewed.isoformat(),
+            **({"jurisdiction": self.jurisdiction} if self.jurisdiction else {}),
+            **({"as_of": self.as_of} if self.as_of is not None else {}),
         }
 
     def to_yaml(self) -> str:
@@ -170,7 +214,7 @@ def _key_lines(text: str) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
 
 
-def parse_claim(text: str, path: Path) -> Claim:
+def parse_claim(text: str, path: Path, require_scope: bool = False) -> Claim:
     """Parse and validate one pair; raise ClaimsError naming file, line and field."""
     try:
         data = yaml.safe_load(text)
@@ -179,16 +223,19 @@ def parse_claim(text: str, path: Path) -> Claim:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ClaimsError(f"{where}: not valid YAML: {problem}") from None
-    return claim_from_data(data, path, _key_lines(text))
+    return claim_from_data(data, path, _key_lines(text), require_scope)
 
 
-def claim_from_data(data: Any, path: Path, lines: Mapping[str, int] | None = None) -> Claim:
-    """Validate plain data in the claims_db/ layout (from a file, a form or the store)."""
+def claim_from_data(
+    data: Any, path: Path, lines: Mapping[str, int] | None = None, require_scope: bool = False
+) -> Claim:
+    """Validate plain data in the claims_db/ layout (from a file, a form or the store).
+    `require_scope`: `jurisdiction` and `as_of` must be present (claims_db/ files)."""
     check = _Checker(path, lines or {})
     if not isinstance(data, dict):
         raise ClaimsError(f"{path}: must be a mapping of fields (see claims_db/README.md)")
     check.no_unknown(data, _FIELDS, "")
-    for name in sorted(_FIELDS):
+    for name in sorted(_FIELDS if require_scope else _FIELDS - _SCOPE_FIELDS):
         if name not in data:
             raise check.fail(name, "is missing")
 
@@ -256,7 +303,30 @@ def claim_from_data(data: Any, path: Path, lines: Mapping[str, int] | None = Non
         explanation=check.per_language(data["explanation"], "explanation", LIMITS["explanation"]),
         sources=sources,
         reviewed=reviewed,
+        jurisdiction=_parse_jurisdiction(check, data.get("jurisdiction")),
+        as_of=_parse_as_of(check, data.get("as_of")),
     )
+
+
+def _parse_jurisdiction(check: _Checker, raw: Any) -> str:
+    if raw is None:
+        return ""
+    value = check.text(raw, "jurisdiction")
+    if value.lower() == GLOBAL:
+        return GLOBAL
+    if value != EU and not _COUNTRY.match(value):
+        raise check.fail(
+            "jurisdiction", f"{value!r} is not 'global', 'EU' or a two-letter country code such as 'DE'"
+        )
+    return value
+
+
+def _parse_as_of(check: _Checker, raw: Any) -> int | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 1900 <= raw <= dt.date.today().year:
+        raise check.fail("as_of", f"{raw!r} is not a year (the year the figures describe, e.g. 2025)")
+    return raw
 
 
 def _parse_source(check: _Checker, raw: Any, i: int) -> Source:
@@ -295,4 +365,4 @@ def _load_file(path: Path) -> Claim:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ClaimsError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
-    return parse_claim(text, path)
+    return parse_claim(text, path, require_scope=True)

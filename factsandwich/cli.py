@@ -20,7 +20,8 @@ import click
 
 from factsandwich import monitor, subscriptions
 from factsandwich.accounts import ROLES, UI_LANGUAGES, AccountError, add_user
-from factsandwich.claims import load_claims
+from factsandwich.audit import audit_csv, audit_markdown, audit_rows, number_mismatches
+from factsandwich.claims import AS_OF_MAX_AGE_YEARS, REVIEW_MAX_AGE_DAYS, load_claims
 from factsandwich.classify import MythClassifier, describe
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.errors import FactsandwichError
@@ -80,12 +81,53 @@ def claims() -> None:
 @claims.command("validate")
 @click.option("--dir", "directory", type=click.Path(path_type=Path), help="Claims directory to check.")
 def claims_validate(directory: Path | None) -> None:
-    """Check every pair; report the first problem with file, line and field."""
-    claim_set = load_claims(directory or _settings().claims_dir)
+    """Check every pair; report the first problem with file, line and field.
+
+    Then warn (on stderr, exit status 0) about pairs due for review: not reviewed for
+    REVIEW_MAX_AGE_DAYS days, figures describing a year more than AS_OF_MAX_AGE_YEARS back, German
+    and English texts stating different numbers, and facts that do not hold in the office's country.
+    """
+    settings = _settings()
+    claim_set = load_claims(directory or settings.claims_dir)
     review = [c.id for c in claim_set if c.status == "needs_review"]
+    warnings = []
+    for claim in claim_set:
+        if claim.status == "retired":
+            continue
+        warnings += [f"{claim.id}: due for review: {reason}" for reason in claim.review_due()]
+        warnings += [f"numbers differ between languages: {p}" for p in number_mismatches(claim)]
+        if claim.jurisdiction and not claim.holds_in(settings.office_country):
+            warnings.append(
+                f"{claim.id}: its facts hold for {claim.jurisdiction}, not for the office's country "
+                f"{settings.office_country} (FACTSANDWICH_OFFICE_COUNTRY); drafts carry a warning"
+            )
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
-        f"OK: {len(claim_set)} claims valid" + (f"; needs review: {', '.join(review)}" if review else "")
+        f"OK: {len(claim_set)} claims valid"
+        + (f"; needs review: {', '.join(review)}" if review else "")
+        + (
+            f"; {len(warnings)} warnings (review every {REVIEW_MAX_AGE_DAYS} days, "
+            f"figures at most {AS_OF_MAX_AGE_YEARS} years old)"
+            if warnings
+            else ""
+        )
     )
+
+
+@claims.command("audit")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True)
+@click.option("--dir", "directory", type=click.Path(path_type=Path), help="Claims directory to audit.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write the sheet here instead of stdout.")
+def claims_audit(fmt: str, directory: Path | None, out: Path | None) -> None:
+    """An audit sheet: every number and year in every fact, short fact and explanation (both
+    languages) beside the sources of its pair, with a box to tick."""
+    claim_set = load_claims(directory or _settings().claims_dir)
+    rows = audit_rows(claim_set)
+    sheet = audit_csv(rows) if fmt == "csv" else audit_markdown(claim_set, rows)
+    with _open_output(out) as handle:
+        handle.write(sheet if sheet.endswith("\n") else sheet + "\n")
+    click.echo(f"{len(rows)} numbers in {len(claim_set)} pairs", err=True)
 
 
 @claims.command("list")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -54,6 +55,10 @@ class Settings:
     fact_check_threshold: float = 0.5
     # Session cookies only over HTTPS (and http://localhost). Turn off only for a plain-HTTP trial.
     secure_cookies: bool = True
+    # The country whose audience the office addresses (ISO 3166 alpha-2). Pairs whose facts hold
+    # elsewhere are drafted with a warning; drafts in the office's language name the scope only when
+    # it differs from this country (see sandwich.py).
+    office_country: str = "DE"
     max_feed_bytes: int = 10 * 1024 * 1024
     fetch_timeout_s: float = 20.0
     max_text_chars: int = 20_000
@@ -65,6 +70,11 @@ class Settings:
             raise ConfigError("thresholds must satisfy 0 <= suggest <= confident <= 1")
         if not 0.0 <= self.fact_check_threshold <= 1.0:
             raise ConfigError("the fact-check threshold must lie between 0 and 1")
+        if not re.fullmatch(r"[A-Z]{2}", self.office_country):
+            raise ConfigError(
+                f"FACTSANDWICH_OFFICE_COUNTRY={self.office_country!r} is not a two-letter country code"
+                " such as DE"
+            )
 
     @property
     def effective_database_url(self) -> str:
@@ -95,5 +105,6 @@ class Settings:
             fact_check_threshold=_env_float("FACTSANDWICH_FACT_CHECK_THRESHOLD", 0.5),
             secure_cookies=env.get("FACTSANDWICH_SECURE_COOKIES", "1").strip().lower()
             not in ("0", "false", "no"),
+            office_country=env.get("FACTSANDWICH_OFFICE_COUNTRY", "DE").strip().upper() or "DE",
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

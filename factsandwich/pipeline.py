@@ -143,7 +143,7 @@ class Factsandwich:
         self._classifier: MythClassifier | None = None
         self._fact_check_search: FactCheckSearch | None = None
         self._fact_check_version: tuple[str, str] | None = None
-        self.drafts = DraftWriter(settings.templates_dir)
+        self.drafts = DraftWriter(settings.templates_dir, office_country=settings.office_country)
         self.warnings: list[str] = []
 
     @classmethod

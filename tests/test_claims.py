@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -48,7 +49,7 @@ def _write(tmp_path: Path, text: str, name: str = "jobs-taken.yaml") -> Path:
     [
         (lambda d: d.pop("sources"), "field 'sources': is missing"),
         (lambda d: d.update(sources=[]), "field 'sources': at least one source"),
-        (lambda d: d.update(source=d["sources"]), "field 'source': unknown field"),
+        (lambda d: d.update(source=copy.deepcopy(d["sources"])), "field 'source': unknown field"),
         (lambda d: d["sources"][0].update(url="www.example.org"), "field 'sources[0].url'"),
         (lambda d: d["sources"][0].pop("year"), "field 'sources[0].year'"),
         (lambda d: d.update(status="draft"), "field 'status'"),
