@@ -37,6 +37,8 @@ def claim_to_form(claim: Claim, version: int | None) -> dict[str, Any]:
         "topics": ", ".join(claim.topics),
         "fallacy": claim.fallacy,
         "reviewed": claim.reviewed.isoformat(),
+        "jurisdiction": claim.jurisdiction,
+        "as_of": "" if claim.as_of is None else str(claim.as_of),
         "version": version or "",
         "sources": "\n".join(f"{s.publisher} | {s.title} | {s.year} | {s.url}" for s in claim.sources),
     }
@@ -79,7 +81,19 @@ def form_to_data(raw_form: Any) -> dict[str, Any]:
         "explanation": {lang: form.get(f"explanation_{lang}", "") for lang in LANGUAGES},
         "sources": sources,
         "reviewed": form.get("reviewed", "") or dt.date.today().isoformat(),
+        **_scope_fields(form),
     }
+
+
+def _scope_fields(form: dict[str, str]) -> dict[str, Any]:
+    """jurisdiction and as_of when given (validated like a file; a year that is not a number is reported)."""
+    fields: dict[str, Any] = {}
+    if form.get("jurisdiction", "").strip():
+        fields["jurisdiction"] = form["jurisdiction"].strip()
+    as_of = form.get("as_of", "").strip()
+    if as_of:
+        fields["as_of"] = int(as_of) if as_of.isdigit() else as_of
+    return fields
 
 
 def error_field(message: str) -> str:
@@ -116,7 +130,8 @@ def index() -> Any:
         for c in core().claims
         if not query or query in c.id or any(query in w.casefold() for ws in c.myths.values() for w in ws)
     ]
-    return render_template("claims.html", claims=claims, query=request.args.get("q", ""))
+    due = {c.id: c.review_due() for c in claims}
+    return render_template("claims.html", claims=claims, due=due, query=request.args.get("q", ""))
 
 
 @blueprint.route("/claims/new", methods=["GET", "POST"])

@@ -43,9 +43,11 @@ def index() -> Any:
                 )
                 y += height
     legend = [(claim_id, COLOURS[i % len(COLOURS)]) for i, claim_id in enumerate(sorted(data.per_claim_week))]
+    due = [(c.id, reasons) for c in core().claims.active if (reasons := c.review_due())]
     return render_template(
         "dashboard.html",
         data=data,
+        due=due,
         bars=bars,
         legend=legend,
         peak=peak,
