@@ -203,10 +203,24 @@ class _Checker:
             raise self.fail(f"{prefix}{unknown[0]}", f"unknown field (allowed: {', '.join(sorted(allowed))})")
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases (`*name`): a pair never needs them, and a few KB of nested aliases
+    (a "billion laughs" file, maybe uploaded from elsewhere) expand to gigabytes once formatted."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed in claim files; write the text out",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
 def _key_lines(text: str) -> dict[str, int]:
     """Line numbers (1-based) of the top-level keys, for error messages."""
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.YAMLError:
         return {}
     if not isinstance(node, yaml.MappingNode):
@@ -217,7 +231,7 @@ def _key_lines(text: str) -> dict[str, int]:
 def parse_claim(text: str, path: Path, require_scope: bool = False) -> Claim:
     """Parse and validate one pair; raise ClaimsError naming file, line and field."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader, without aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -357,7 +371,15 @@ def load_claims(directory: Path) -> ClaimSet:
     paths = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
     if not paths:
         raise ClaimsError(f"{directory}: no claim files (*.yaml) found")
-    return ClaimSet(tuple(_load_file(p) for p in paths))
+    claims = tuple(_load_file(p) for p in paths)
+    first_file: dict[str, Path] = {}
+    for path, claim in zip(paths, claims, strict=True):
+        if claim.id in first_file:  # x.yaml and x.yml: one id, two files
+            raise ClaimsError(
+                f"{path}: id {claim.id!r} is also in {first_file[claim.id].name}; keep one of the two files"
+            )
+        first_file[claim.id] = path
+    return ClaimSet(claims)
 
 
 def _load_file(path: Path) -> Claim:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 from factsandwich.pipeline import Factsandwich, ScanSummary
 from factsandwich.store import FeedStateRow, Store, SubscriptionRow, utcnow
+from factsandwich.subscriptions import MAX_INTERVAL_S, MIN_INTERVAL_S
 
 log = logging.getLogger("factsandwich.monitor")
 MAX_BACKOFF = dt.timedelta(hours=24)
@@ -34,8 +35,10 @@ LEASE = dt.timedelta(minutes=10)  # longer than one feed's poll (fetch timeout p
 
 
 def next_poll_after(now: dt.datetime, interval_s: int, error_count: int) -> dt.datetime:
-    """The interval after a success; interval x 2^errors after failures, at most a day."""
-    wait: dt.timedelta = dt.timedelta(seconds=interval_s) * (2 ** min(error_count, 16))
+    """The interval after a success; interval x 2^errors after failures, at most a day. An interval
+    outside the bounds (stored before they were checked) is taken as the nearest bound."""
+    interval_s = min(max(interval_s, MIN_INTERVAL_S), MAX_INTERVAL_S)
+    wait: dt.timedelta = dt.timedelta(seconds=interval_s) * (2 ** min(max(error_count, 0), 16))
     cap = max(MAX_BACKOFF, dt.timedelta(seconds=interval_s))
     return now + (wait if wait < cap else cap)
 

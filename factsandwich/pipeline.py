@@ -395,8 +395,10 @@ class Factsandwich:
                 [embed_text(i) for i in batch], channel=channel, tone=tone, dates=[i.published for i in batch]
             )
             records = [ScanRecord(i, a) for i, a in zip(batch, analyses, strict=True)]
-            if self.store is not None:
-                self.store.add_items([_item_row(r) for r in records])
+            if self.store is not None:  # count and report what this scan stored, not a concurrent one
+                stored = self.store.store_items([_item_row(r) for r in records])
+                summary.skipped_stored += stored.count(False)
+                records = [r for r, new in zip(records, stored, strict=True) if new]
             summary.processed += len(records)
             summary.flagged += sum(r.analysis.flagged for r in records)
             if progress:

@@ -35,10 +35,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine, make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.dml import Insert, Update
 
 from factsandwich.embed import Vectors
 from factsandwich.errors import ConfigError
@@ -98,6 +99,17 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(512))
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated, see accounts.ROLES
     language: Mapped[str] = mapped_column(String(8), default="de")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WebSessionRow(Base):
+    """A logged-in browser session: the cookie carries only its random id, so a logout (the row is
+    deleted) ends it on every worker, even for someone who kept a copy of the cookie."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -305,23 +317,20 @@ class Store:
         return known
 
     def add_items(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Insert complete items in one transaction; returns how many were new. When another process
-        stored one of them meanwhile (same text), the others are inserted one by one around it."""
-        try:
-            with self.session() as session:
-                session.add_all(ItemRow(**row) for row in rows)
-            return len(rows)
-        except IntegrityError:
-            inserted = 0
-            with self.session() as session:
-                for row in rows:
-                    try:
-                        with session.begin_nested():
-                            session.add(ItemRow(**row))
-                        inserted += 1
-                    except IntegrityError:
-                        pass  # stored by a concurrent scan or monitor: not a second time
-            return inserted
+        """Insert complete items in one transaction; returns how many were new."""
+        return sum(self.store_items(rows))
+
+    def store_items(self, rows: Sequence[Mapping[str, Any]]) -> list[bool]:
+        """Insert complete items in one transaction; for each row, whether this call stored it. An
+        item that another process (a second scan, a monitor, the web UI) stored meanwhile (same text)
+        is skipped by the database itself (ON CONFLICT DO NOTHING), never an error."""
+        stored: list[bool] = []
+        with self.session() as session:
+            statement = insert_ignoring_conflicts(session, ItemRow).returning(ItemRow.id)
+            for row in rows:
+                # RETURNING gives a row only for an insert that happened (rowcount is -1 on psycopg).
+                stored.append(session.execute(statement.values(**row)).first() is not None)
+        return stored
 
     def count_items(self) -> int:
         with self.session() as session:
@@ -380,12 +389,12 @@ class Store:
 
     @staticmethod
     def use_form_token(session: Session, token: str) -> bool:
-        """True the first time `token` is seen; False for a double submission (nothing must happen)."""
-        if not token or session.get(FormTokenRow, token) is not None:
+        """True the first time `token` is seen; False for a double submission (nothing must happen),
+        also when the two submissions arrive at once (the database decides: ON CONFLICT DO NOTHING)."""
+        if not token or len(token) > 64:
             return False
-        session.add(FormTokenRow(token=token))
-        session.flush()
-        return True
+        statement = insert_ignoring_conflicts(session, FormTokenRow).values(token=token, used_at=utcnow())
+        return session.execute(statement.returning(FormTokenRow.token)).first() is not None
 
     def list_audit(
         self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 200
@@ -482,28 +491,22 @@ class Store:
         return found
 
     def put_many(self, model: str, vectors: Mapping[str, Vectors]) -> None:
+        """Add vectors to the cache; one that another process added meanwhile is kept as it is (the
+        same model and text give the same vector), never an error."""
+        rows = [
+            {"model": model, "text_key": key, "vector": np.asarray(vec, dtype=np.float32).tobytes()}
+            for key, vec in vectors.items()
+        ]
+        if not rows:
+            return
         with self.session() as session:
-            existing: set[str] = set()
-            keys = list(vectors)
-            for start in range(0, len(keys), 500):
-                existing.update(
-                    session.scalars(
-                        select(EmbeddingRow.text_key).where(
-                            EmbeddingRow.model == model, EmbeddingRow.text_key.in_(keys[start : start + 500])
-                        )
-                    )
-                )
-            rows = [
-                {"model": model, "text_key": key, "vector": np.asarray(vec, dtype=np.float32).tobytes()}
-                for key, vec in vectors.items()
-                if key not in existing
-            ]
-            if rows:
-                session.execute(insert(EmbeddingRow), rows)  # executemany: 14,000 vectors in a second
+            # executemany: 14,000 vectors in a second
+            session.execute(insert_ignoring_conflicts(session, EmbeddingRow), rows)
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-LATER_TABLES = {"fact_checks", "fact_check_revision"}  # created by revisions after 0001, not by adoption
+# created by revisions after 0001, not by adoption
+LATER_TABLES = {"fact_checks", "fact_check_revision", "web_sessions"}
 
 
 def migrate(engine: Engine) -> None:
@@ -526,6 +529,17 @@ def migrate(engine: Engine) -> None:
                 index.create(connection, checkfirst=True)
             command.stamp(config, "0001")
         command.upgrade(config, "head")
+
+
+def insert_ignoring_conflicts(session: Session, model: type[Base]) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL: a row that a concurrent writer
+    stored first (same primary or unique key) is skipped by the database, inside its lock."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing()
+    raise ConfigError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
 
 
 def _next_revision() -> Update:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from factsandwich.feeds import is_url
 from factsandwich.store import FeedStateRow, Store, SubscriptionRow, utcnow
 
 MIN_INTERVAL_S = 60
+MAX_INTERVAL_S = 7 * 24 * 3600  # a week: a feed polled more rarely is not monitored
+MAX_URL_CHARS = 2048  # the column's size
 
 
 class SubscriptionError(FactsandwichError):
@@ -43,11 +46,12 @@ def add_feed(
     actor: str = "cli",
 ) -> bool:
     """Subscribe; False when the URL is subscribed already (nothing changes)."""
-    url = url.strip()
-    if not is_url(url):
-        raise SubscriptionError(f"{url!r} is not an http(s) feed URL")
-    if interval_s < MIN_INTERVAL_S:
-        raise SubscriptionError(f"the interval must be at least {MIN_INTERVAL_S} seconds (polite polling)")
+    url = check_feed_url(url)
+    if not MIN_INTERVAL_S <= interval_s <= MAX_INTERVAL_S:
+        raise SubscriptionError(
+            f"the interval must be between {MIN_INTERVAL_S} seconds (polite polling) and "
+            f"{MAX_INTERVAL_S} seconds (a week); {interval_s} given"
+        )
     if language not in (None, "de", "en"):
         raise SubscriptionError("language must be de or en")
     with store.session() as session:
@@ -64,6 +68,24 @@ def add_feed(
         )
         store.audit(session, actor, "feed.add", "feed", url, None, {"name": name, "interval_s": interval_s})
         return True
+
+
+def check_feed_url(url: str) -> str:
+    """The URL without surrounding blanks; refused when it is not a plain http(s) URL with a host
+    (spaces, line breaks or control characters inside, too long)."""
+    url = url.strip()
+    shown = url if len(url) <= 200 else url[:200] + "…"
+    if not is_url(url) or len(url) > MAX_URL_CHARS:
+        raise SubscriptionError(f"{shown!r} is not an http(s) feed URL")
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise SubscriptionError(f"{shown!r} contains spaces or line breaks; percent-encode them (%20)")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not host:
+        raise SubscriptionError(f"{shown!r} names no host")
+    return url
 
 
 def remove_feed(store: Store, url: str, actor: str = "cli") -> bool:

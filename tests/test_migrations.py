@@ -18,7 +18,7 @@ def test_migrations_create_exactly_the_models_schema(settings) -> None:  # type:
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert differences == [], "models changed without a migration: " + repr(differences)[:500]
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == "0003"
 
 
 def test_database_from_before_migrations_is_adopted(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +37,7 @@ def test_database_from_before_migrations_is_adopted(tmp_path) -> None:  # type: 
     assert "fact_checks" in {c["name"] for c in inspect(engine).get_columns("items")}
     with engine.connect() as connection:
         assert connection.execute(select(Base.metadata.tables["items"].c.text)).scalars().all() == ["kept"]
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == "0003"
     migrate(engine)  # idempotent
     store = Store(f"sqlite:///{tmp_path / 'old.db'}")
     assert store.fact_checks_version() == "0"

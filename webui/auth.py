@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
-from factsandwich.accounts import LoginThrottled, authenticate, set_language
+from factsandwich.accounts import LoginThrottled, authenticate, end_session, set_language, start_session
 from webui import core
 from webui.i18n import translate
 from webui.security import load_user, requires
@@ -26,10 +27,17 @@ def _home() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: no open redirect through ?next=."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only same-site paths: no open redirect through ?next=. Browsers drop tabs and line breaks from
+    a Location and read a backslash as a slash (`/\t/evil.example` is `//evil.example`), so a target
+    with any whitespace, control character or backslash is refused, then it must parse as a path."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @blueprint.route("/")
@@ -55,7 +63,7 @@ def login() -> Any:
             error = translate("login_failed", g.language)
         else:
             session.clear()
-            session["user_id"] = user.id
+            session["sid"] = start_session(store, user)
             session.permanent = True
             load_user()
             return redirect(_safe_next(request.args.get("next")) or _home())
@@ -64,6 +72,9 @@ def login() -> Any:
 
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> Any:
+    store = core().store
+    if store is not None:
+        end_session(store, session.get("sid"))  # the cookie, or any copy of it, opens nothing now
     session.clear()
     return redirect(url_for("auth.login"))
 

@@ -6,18 +6,22 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, g, make_response, redirect, request, session, url_for
 
-from factsandwich.accounts import User, get_user
+from factsandwich.accounts import User, session_user
 from webui import core
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def load_user() -> User | None:
-    user_id = session.get("user_id")
+    """The user of the request's server-side session (checked on every request: a logout anywhere
+    ends it here too)."""
+    session_id = session.get("sid")
     store = core().store
-    user = get_user(store, int(user_id)) if user_id is not None and store is not None else None
+    user = session_user(store, str(session_id)) if session_id and store is not None else None
+    if user is None and session:
+        session.clear()  # an ended or expired session, or a cookie from before server-side sessions
     g.user = user
     g.language = user.language if user else (request.accept_languages.best_match(["de", "en"]) or "de")
     return user
@@ -34,7 +38,9 @@ def requires(*roles: str) -> Callable[[F], F]:
                 return redirect(url_for("auth.login", next=request.path))
             if roles and not user.has(*roles):
                 abort(403)
-            return view(*args, **kwargs)
+            response = make_response(view(*args, **kwargs))
+            response.headers["Cache-Control"] = "no-store"  # nothing of a logged-in page is kept
+            return response
 
         return wrapped  # type: ignore[return-value]
 

@@ -14,6 +14,7 @@ from webui.security import actor, requires
 
 blueprint = Blueprint("triage", __name__)
 PER_PAGE = 25
+MAX_PAGE = 1_000_000  # pages beyond it are empty anyway; far beyond it overflows the OFFSET
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -43,7 +44,7 @@ def queue() -> Any:
         since=_date(args.get("since")),
         until=_date(args.get("until")),
     )
-    page = max(args.get("page", 1, type=int) or 1, 1)
+    page = min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)  # a huge number is the last page
     items, total = review.triage_queue(_store(), filters, page, PER_PAGE)
     return render_template(
         "triage.html",

