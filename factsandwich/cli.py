@@ -9,7 +9,9 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +67,11 @@ class _Command(click.Group):
             return super().invoke(ctx)
         except FactsandwichError as exc:
             raise click.ClickException(str(exc)) from None
+        except PermissionError as exc:  # e.g. a data directory of another user
+            where = exc.filename or "a file"
+            raise click.ClickException(
+                f"{where}: permission denied; set FACTSANDWICH_DATA_DIR to a directory this user may write"
+            ) from None
 
 
 @click.group(cls=_Command)
@@ -166,13 +173,22 @@ def _stdout() -> Iterator[IO[str]]:
 def _atomic_file(path: Path) -> Iterator[IO[str]]:
     """Write to PATH.part and rename when complete: a crash never leaves a truncated report."""
     part = path.with_name(path.name + ".part")
-    try:
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if main_thread else None  # a `kill`
+    try:  # cleans up like Ctrl-C
         with part.open("w", encoding="utf-8", newline="") as handle:
             yield handle
     except BaseException:
         part.unlink(missing_ok=True)
         raise
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     os.replace(part, path)
+
+
+def _exit_on_sigterm(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _Report:
@@ -188,17 +204,24 @@ class _Report:
             self.handle.write(json.dumps(data, ensure_ascii=False) + "\n")
         elif self.csv is not None:
             top = data["matches"][0] if data["matches"] else {}
-            self.csv.writerow(
-                {
-                    **{k: data[k] for k in CSV_FIELDS if k in data},
-                    "top_claim": top.get("claim_id", ""),
-                    "top_score": top.get("score", ""),
-                    "draft_text": data["draft"]["text"] if data["draft"] else "",
-                }
-            )
+            row = {
+                **{k: data[k] for k in CSV_FIELDS if k in data},
+                "top_claim": top.get("claim_id", ""),
+                "top_score": top.get("score", ""),
+                "draft_text": data["draft"]["text"] if data["draft"] else "",
+            }
+            self.csv.writerow({k: _csv_cell(v) for k, v in row.items()})
         else:
             self.handle.write(_table_line(data) + "\n")
         self.handle.flush()
+
+
+def _csv_cell(value: Any) -> Any:
+    """Feed text that a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+`, `-`, `@`, a tab or a
+    carriage return first) is written with a leading apostrophe: shown as text, never evaluated."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
 
 
 def _table_line(data: dict[str, Any]) -> str:
@@ -317,7 +340,7 @@ def feeds() -> None:
     default=900,
     show_default=True,
     type=int,
-    help="Seconds between polls (at least 60).",
+    help="Seconds between polls (60 to 604800, a week).",
 )
 def feeds_add(url: str, name: str | None, language: str | None, interval_s: int) -> None:
     """Subscribe to the feed at URL."""

@@ -59,6 +59,12 @@ class Settings:
     # elsewhere are drafted with a warning; drafts in the office's language name the scope only when
     # it differs from this country (see sandwich.py).
     office_country: str = "DE"
+    # Who publishes the office's answers (ClaimReview `author`), its web address, and the address of a
+    # published answer: a template with {id} (the response's number), e.g.
+    # https://www.musterstadt.de/faktencheck/{id}; empty: ClaimReview then carries no `url`.
+    organisation: str = ""
+    organisation_url: str = ""
+    response_url: str = ""
     max_feed_bytes: int = 10 * 1024 * 1024
     fetch_timeout_s: float = 20.0
     max_text_chars: int = 20_000
@@ -75,6 +81,11 @@ class Settings:
                 f"FACTSANDWICH_OFFICE_COUNTRY={self.office_country!r} is not a two-letter country code"
                 " such as DE"
             )
+        for name, value in (("ORGANISATION_URL", self.organisation_url), ("RESPONSE_URL", self.response_url)):
+            if value and not re.match(r"https?://[^/\s]+", value):
+                raise ConfigError(f"FACTSANDWICH_{name}={value!r} is not an http(s) address")
+        if self.response_url and "{id}" not in self.response_url:
+            raise ConfigError("FACTSANDWICH_RESPONSE_URL must contain {id} (the response's number)")
 
     @property
     def effective_database_url(self) -> str:
@@ -106,5 +117,8 @@ class Settings:
             secure_cookies=env.get("FACTSANDWICH_SECURE_COOKIES", "1").strip().lower()
             not in ("0", "false", "no"),
             office_country=env.get("FACTSANDWICH_OFFICE_COUNTRY", "DE").strip().upper() or "DE",
+            organisation=env.get("FACTSANDWICH_ORGANISATION", "").strip(),
+            organisation_url=env.get("FACTSANDWICH_ORGANISATION_URL", "").strip(),
+            response_url=env.get("FACTSANDWICH_RESPONSE_URL", "").strip(),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

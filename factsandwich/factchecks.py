@@ -131,7 +131,7 @@ class _Reader:
             if not raw.strip():
                 continue
             try:
-                value = json.loads(raw.rstrip().decode("utf-8-sig" if number == 1 else "utf-8"))
+                value = _loads(raw.rstrip().decode("utf-8-sig" if number == 1 else "utf-8"))
             except UnicodeDecodeError:
                 self.problem(number, "not UTF-8 text")
                 continue
@@ -144,7 +144,7 @@ class _Reader:
     def _read_object(self, handle: IO[bytes]) -> None:
         text = self._text(handle)
         try:
-            value = json.loads(text)
+            value = _loads(text)
         except json.JSONDecodeError as exc:
             handle.seek(0)
             self._read_lines(handle)
@@ -171,19 +171,22 @@ class _Reader:
         scripts.close()
         for line, block in scripts.blocks:
             try:
-                value = json.loads(block)
+                value = _loads(block)
             except json.JSONDecodeError as exc:
                 self.problem(line + exc.lineno - 1, f"an ld+json block is not JSON ({exc.msg})")
                 continue
             self.parsed = True
             self._visit(value, line, "", in_json_ld=True)
 
-    def _visit(self, value: Any, line: int, where: str, *, in_json_ld: bool) -> None:
+    def _visit(self, value: Any, line: int, where: str, *, in_json_ld: bool, depth: int = 0) -> None:
         """Add the fact-checks in `value`; JSON-LD containers are opened, other schema.org objects (an
         Organization, a WebPage) are passed over, and anything else that is not a record is reported."""
+        if depth > MAX_NESTING:
+            self.problem(line, f"{where}nested more than {MAX_NESTING} levels deep, skipped")
+            return
         if isinstance(value, list):
             for i, element in enumerate(value, 1):
-                self._visit(element, line, f"{where}item {i}: ", in_json_ld=in_json_ld)
+                self._visit(element, line, f"{where}item {i}: ", in_json_ld=in_json_ld, depth=depth + 1)
             return
         if not isinstance(value, dict):
             self.problem(line, f"{where}not a JSON object")
@@ -191,10 +194,10 @@ class _Reader:
         for container in ("@graph", "dataFeedElement"):
             if container in value:
                 elements = value[container] if isinstance(value[container], list) else [value[container]]
-                self._visit(elements, line, f"{where}{container} ", in_json_ld=True)
+                self._visit(elements, line, f"{where}{container} ", in_json_ld=True, depth=depth + 1)
                 return
         if _has_type(value, "DataFeedItem") and "item" in value:
-            self._visit(value["item"], line, where, in_json_ld=True)
+            self._visit(value["item"], line, where, in_json_ld=True, depth=depth + 1)
             return
         try:
             if _has_type(value, "ClaimReview"):
@@ -328,13 +331,30 @@ def _name(value: Any) -> Any:
 
 def _is_json(text: str) -> bool:
     try:
-        json.loads(text)
+        _loads(text)
     except json.JSONDecodeError:
         return False
     return True
 
 
 _DECODER = json.JSONDecoder()
+MAX_NESTING = 32  # containers in containers: fact-check records need a handful
+
+
+def _loads(text: str) -> Any:
+    """json.loads, with a document nested too deeply for the parser (a RecursionError, which would
+    end the whole import) reported as invalid JSON, so a bad line is skipped and named."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
+def _raw_decode(text: str, position: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, position)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, position) from None
 
 
 def _array_elements(text: str) -> Iterator[tuple[int, Any]]:
@@ -346,7 +366,7 @@ def _array_elements(text: str) -> Iterator[tuple[int, Any]]:
     else:
         while True:
             line, counted = line + text.count("\n", counted, position), position
-            value, position = _DECODER.raw_decode(text, position)
+            value, position = _raw_decode(text, position)
             yield line, value
             position = _skip_space(text, position)
             if text.startswith("]", position):

@@ -297,7 +297,7 @@ def _entry_to_item(source: str, entry: Any, limits: FetchLimits) -> FeedItem | N
     if not body:
         body = str(entry.get("summary", "") or entry.get("description", ""))
     text = html_to_text(body, limits.max_text_chars)
-    link = entry.get("link") or None
+    link = _http_link(entry.get("link"))
     guid = entry.get("id") or entry.get("guid") or link
     published = None
     for key in ("published_parsed", "updated_parsed"):
@@ -306,6 +306,13 @@ def _entry_to_item(source: str, entry: Any, limits: FetchLimits) -> FeedItem | N
             published = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(calendar.timegm(stamp)))
             break
     return FeedItem(source, str(guid) if guid else None, title, str(link) if link else None, published, text)
+
+
+def _http_link(value: Any) -> str | None:
+    """Only http(s) links are kept: a feed's `javascript:` or `data:` link must not reach a page, a
+    report or a ClaimReview export."""
+    link = str(value).strip() if value else ""
+    return link if link.lower().startswith(("http://", "https://")) and " " not in link else None
 
 
 def _decode_text(source: str, data: bytes) -> tuple[str, list[str]]:
@@ -360,7 +367,7 @@ def _post_to_item(source: str, number: int, record: dict[str, Any], limits: Fetc
         source=source,
         guid=field_text("id", "guid") or f"line-{number}",
         title=html_to_text(field_text("title") or "", 500),
-        link=field_text("url", "link"),
+        link=_http_link(field_text("url", "link")),
         published=field_text("published", "date"),
         text=html_to_text(str(record["text"]), limits.max_text_chars),
     )

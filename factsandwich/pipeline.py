@@ -32,6 +32,7 @@ from factsandwich.classify import (
     split_dev,
 )
 from factsandwich.config import Settings
+from factsandwich.dates import published_at
 from factsandwich.embed import (
     CachedEncoder,
     EmbeddingCache,
@@ -455,6 +456,7 @@ def _item_row(record: ScanRecord) -> dict[str, Any]:
         "content_hash": content_hash(embed_text(record.item)),
         "language": data["language"],
         "published": data["published"],
+        "published_at": published_at(data["published"]),
         "myth_probability": data["myth_probability"],
         "flagged": data["flagged"],
         "matches": data["matches"],

@@ -86,6 +86,11 @@ class ItemRow(Base):
     # publisher, published, url, score), best first; shown as links, never drafted from.
     fact_checks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(32), default="new", index=True)
+    # The publication moment parsed from `published` (naive UTC; None when it is not a date): the
+    # queue's date filter and the dashboard's weeks count from it, else from fetched_at.
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    # A kept triage label (misinformation, disinformation): later decisions change the status, not it.
+    label: Mapped[str | None] = mapped_column(String(32), nullable=True)
     dismiss_reason: Mapped[str | None] = mapped_column(String(32))
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -525,8 +530,10 @@ def migrate(engine: Engine) -> None:
         if "items" in tables and "alembic_version" not in tables:
             first = [table for name, table in Base.metadata.tables.items() if name not in LATER_TABLES]
             Base.metadata.create_all(connection, tables=first)
+            present = {column["name"] for column in inspect(connection).get_columns("items")}
             for index in Base.metadata.tables["items"].indexes:
-                index.create(connection, checkfirst=True)
+                if all(column.name in present for column in index.columns):  # later columns: later revisions
+                    index.create(connection, checkfirst=True)
             command.stamp(config, "0001")
         command.upgrade(config, "head")
 

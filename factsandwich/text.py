@@ -38,31 +38,55 @@ _WHITESPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Elements whose content is code, never prose: dropped even when the element is never closed.
+_CODE = {"script", "style", "template"}
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip_depth = 0
+        self._code_depth = 0
+        self._skipped: list[str] = []  # text of dropped elements, kept in case they are never closed
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CODE:
+            self._code_depth += 1
         if tag in _DROP_CONTENT:
             self._skip_depth += 1
         elif tag in _BLOCK:
-            self.parts.append("\n")
+            self._emit("\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
-            self.parts.append("\n")
+            self._emit("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in _CODE:
+            self._code_depth = max(0, self._code_depth - 1)
         if tag in _DROP_CONTENT:
             self._skip_depth = max(0, self._skip_depth - 1)
+            if not self._skip_depth:
+                self._skipped = []
         elif tag in _BLOCK:
-            self.parts.append("\n")
+            self._emit("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._skip_depth:
-            self.parts.append(data)
+        self._emit(data)
+
+    def _emit(self, text: str) -> None:
+        if self._code_depth:
+            return
+        (self._skipped if self._skip_depth else self.parts).append(text)
+
+    def close(self) -> None:
+        super().close()
+        # An element left open (`<svg/onload=…>They take our jobs`) would swallow the rest of the
+        # item: unless it is code, its text is kept (markup inside was never kept).
+        if self._skip_depth:
+            self.parts.extend(self._skipped)
+        self._skip_depth, self._code_depth, self._skipped = 0, 0, []
 
 
 def html_to_text(html: str, max_chars: int = 20_000) -> str:

@@ -116,6 +116,118 @@ MESSAGES: dict[str, dict[str, str]] = {
     "forbidden": {"de": "Dafür fehlt Ihnen die Rolle.", "en": "Your role does not allow this."},
     "not_found": {"de": "Nicht gefunden.", "en": "Not found."},
     "bad_request": {"de": "Ungültige Anfrage.", "en": "Bad request."},
+    # the review workflow (issue 13)
+    "approved": {"de": "Freigegeben.", "en": "Approved."},
+    "rejected": {"de": "Abgelehnt.", "en": "Rejected."},
+    "approve_blocked": {
+        "de": "Freigabe erst, wenn die Prüfung keine Probleme mehr meldet: Text bearbeiten und speichern.",
+        "en": "Approval is possible once the checks report no problems: edit the text and save.",
+    },
+    "approve_refused_checks": {
+        "de": "Nicht freigegeben: Die Prüfung meldet noch Probleme (siehe unten).",
+        "en": "Not approved: the checks still report problems (see below).",
+    },
+    "approve_override": {
+        "de": "Trotz der gemeldeten Probleme freigeben (wird protokolliert)",
+        "en": "Approve despite the reported problems (recorded in the audit log)",
+    },
+    "approve_anyway": {"de": "Trotzdem freigeben", "en": "Approve anyway"},
+    "confirm_title": {"de": "Bitte bestätigen", "en": "Please confirm"},
+    "state_changed": {
+        "de": "Der Beitrag ist inzwischen „{current}“ (die Seite zeigte „{seen}“). Trotzdem ausführen?",
+        "en": "The item is now “{current}” (the page showed “{seen}”). Do it anyway?",
+    },
+    "confirm_do_it": {"de": "Ja, trotzdem ausführen", "en": "Yes, do it anyway"},
+    "confirm_back": {"de": "Zurück zum Beitrag", "en": "Back to the item"},
+    "status_new": {"de": "neu", "en": "new"},
+    "status_open": {"de": "offen", "en": "open"},
+    "status_dismissed": {"de": "verworfen", "en": "dismissed"},
+    "status_misinformation": {"de": "Fehlinformation", "en": "misinformation"},
+    "status_disinformation": {"de": "Desinformation", "en": "disinformation"},
+    "status_responding": {"de": "in Antwort", "en": "responding"},
+    "status_handled": {"de": "erledigt", "en": "handled"},
+    "response_exists": {
+        "de": "Zu diesem Beitrag gibt es schon eine Antwort; es wurde keine zweite angelegt.",
+        "en": "This item has a response already; no second one was drafted.",
+    },
+    "response_drafted": {"de": "Antwortentwurf angelegt.", "en": "Response drafted."},
+    "response_sent": {
+        "de": "An die Pressestelle zur Antwort übergeben.",
+        "en": "Sent to the spokespeople for a response.",
+    },
+    "choose_claim": {
+        "de": "Bitte einen Mythos wählen: Nichts wurde entworfen.",
+        "en": "Please choose a myth: nothing was drafted.",
+    },
+    "dismissed_n": {"de": "{n} verworfen.", "en": "{n} dismissed."},
+    "skipped_n": {
+        "de": "{n} übersprungen (inzwischen entschieden).",
+        "en": "{n} skipped (decided meanwhile).",
+    },
+    "undone_n": {"de": "Rückgängig gemacht: {n}.", "en": "Undone: {n}."},
+    "undo": {"de": "Rückgängig", "en": "Undo"},
+    "marked_as": {"de": "Markiert als {kind}.", "en": "Marked as {kind}."},
+    "no_matching_myth": {
+        "de": "Kein passender Mythos: Kein Paar passt sicher zu diesem Beitrag.",
+        "en": "No matching myth: no pair matches this item with confidence.",
+    },
+    "candidates_offered": {
+        "de": "Mögliche Kandidaten stehen oben in der Auswahl; bitte prüfen.",
+        "en": "Possible candidates are at the top of the list; please check them.",
+    },
+    "choose_claim_option": {"de": "– Mythos wählen –", "en": "– choose a myth –"},
+    "candidates": {"de": "Kandidaten", "en": "Candidates"},
+    "candidate": {"de": "Kandidat", "en": "candidate"},
+    "other_pairs": {"de": "Andere Paare", "en": "Other pairs"},
+    "propose_pair": {"de": "Neues Paar anlegen", "en": "Propose a new pair"},
+    "organisation_missing": {
+        "de": "Für ClaimReview fehlt der Name der Organisation: FACTSANDWICH_ORGANISATION setzen "
+        "(und die Adresse veröffentlichter Antworten: FACTSANDWICH_RESPONSE_URL).",
+        "en": "ClaimReview needs the organisation's name: set FACTSANDWICH_ORGANISATION (and the address "
+        "of published answers: FACTSANDWICH_RESPONSE_URL).",
+    },
+    "published_at_address": {"de": "Veröffentlicht unter:", "en": "Published at:"},
+    "part_too_long": {
+        "de": "Nicht gespeichert: Der Teil „{part}“ hat {n} Zeichen, höchstens {max} sind möglich. "
+        "Ihr Text steht unten noch im Formular.",
+        "en": "Not saved: the part “{part}” has {n} characters; at most {max} are possible. "
+        "Your text is still in the form below.",
+    },
+    "part_too_long_here": {
+        "de": "Nicht gesendet: Ein Teil hat mehr als {max} Zeichen. Bitte kürzen; "
+        "der Text bleibt hier stehen.",
+        "en": "Not sent: a part has more than {max} characters. Please shorten it; the text stays here.",
+    },
+    "request_too_large": {
+        "de": "Die Eingabe ist zu groß zum Senden (mehr als {mb} MB); nichts wurde gespeichert. Gehen Sie "
+        "zurück: Ihr Text steht noch im Formular. Bitte kürzen.",
+        "en": "What was sent is too large (over {mb} MB); nothing was saved. Go back: your text is still "
+        "in the form. Please shorten it.",
+    },
+    "import_review": {"de": "Import prüfen", "en": "Review the import"},
+    "import_file_version": {
+        "de": "Die Datei {file} würde Version {version} des gespeicherten Paars ersetzen. Unterschiede:",
+        "en": "The file {file} would replace version {version} of the stored pair. Differences:",
+    },
+    "import_locally_edited": {
+        "de": "Achtung: Dieses Paar wurde hier bearbeitet; diese Änderungen gingen beim Überschreiben "
+        "verloren.",
+        "en": "Note: this pair was edited here; overwriting it loses those edits.",
+    },
+    "field": {"de": "Feld", "en": "Field"},
+    "stored_now": {"de": "Jetzt gespeichert", "en": "Stored now"},
+    "in_the_file": {"de": "In der Datei", "en": "In the file"},
+    "import_overwrite": {"de": "Überschreiben", "en": "Overwrite"},
+    "import_keep": {"de": "Nicht importieren", "en": "Keep the stored pair"},
+    "import_unchanged": {
+        "de": "Die Datei entspricht dem gespeicherten Paar; nichts geändert.",
+        "en": "The file equals the stored pair; nothing changed.",
+    },
+    "imported": {"de": "Importiert.", "en": "Imported."},
+    "decide_conflict": {
+        "de": "Nichts entschieden: Jemand hat die Antwort inzwischen geändert. Bitte die neue Fassung lesen.",
+        "en": "Nothing decided: someone changed the response meanwhile. Please read the new version.",
+    },
 }
 
 
