@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select
 
 from factsandwich.claims import Claim, ClaimSet, claim_from_data, load_claims, parse_claim
@@ -120,13 +122,95 @@ def save_claim(
     return claim
 
 
-def import_yaml(store: Store, text: str, filename: str, editor: str) -> Claim:
-    """Import one pair in the claims_db/ format (shared by an allied municipality): new, or a new version."""
-    claim = parse_claim(text, Path(filename))
-    current = claim_version(store, claim.id)
-    result = save_claim(store, _data(claim), editor, current)
-    assert result is not None
-    return result
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing a shared pair would do, before it is done: a new pair, no change, or these
+    changes to the stored pair (whose version the confirmation must still find)."""
+
+    claim: Claim
+    current_version: int | None
+    changes: tuple[FieldChange, ...]
+    # The stored pair differs from what claims_db/ last gave it: an editor here changed it.
+    locally_edited: bool
+
+    @property
+    def is_new(self) -> bool:
+        return self.current_version is None
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.is_new and not self.changes
+
+
+def _id_inside(text: str, filename: str) -> str:
+    """The pair's id as the file itself states it (a shared file may be named anything); the file
+    name only when the text names none (the validation then says what is wrong)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    claim_id = data.get("id") if isinstance(data, dict) else None
+    if isinstance(claim_id, str) and claim_id.strip():
+        return claim_id.strip()
+    return Path(filename).stem
+
+
+def _flat(data: dict[str, Any]) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            for sub, item in value.items():
+                flat[f"{key}.{sub}"] = _show(item)
+        else:
+            flat[key] = _show(value)
+    return flat
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(_show(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def preview_import(store: Store, text: str, filename: str) -> ImportPreview:
+    """Validate a shared pair (by the id inside it) and compare it with the stored one, field by field."""
+    claim = parse_claim(text, Path(f"{_id_inside(text, filename)}.yaml"))
+    with store.session() as session:
+        row = session.get(ClaimRow, claim.id)
+        if row is None:
+            return ImportPreview(claim, None, (), False)
+        before, after = _flat(row.data), _flat(_data(claim))
+        changes = tuple(
+            FieldChange(name, before.get(name, ""), after.get(name, ""))
+            for name in sorted(set(before) | set(after))
+            if before.get(name, "") != after.get(name, "")
+        )
+        edited = row.source_hash is None or _hash(row.data) != row.source_hash
+        return ImportPreview(claim, row.version, changes, edited)
+
+
+def import_yaml(
+    store: Store,
+    text: str,
+    filename: str,
+    editor: str,
+    expected_version: int | None,
+    form_token: str | None = None,
+) -> Claim | None:
+    """Import one pair in the claims_db/ format (shared by an allied municipality) by the id inside
+    it: a new pair (`expected_version` None), or a new version of the stored pair, which must still be
+    `expected_version` (the one whose differences the editor confirmed). None for a repeated form."""
+    claim = parse_claim(text, Path(f"{_id_inside(text, filename)}.yaml"))
+    return save_claim(store, _data(claim), editor, expected_version, form_token)
 
 
 def claim_history(store: Store, claim_id: str) -> list[ClaimVersionRow]:

@@ -6,7 +6,6 @@ that a double click does nothing twice. Triage decisions are labelled data for `
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import statistics
 from collections import Counter
@@ -21,17 +20,72 @@ from factsandwich.claims import Claim
 from factsandwich.classify import Example
 from factsandwich.errors import FactsandwichError
 from factsandwich.live_claims import EditConflict
-from factsandwich.sandwich import DraftWriter, check_parts, join_parts
-from factsandwich.store import ItemRow, ResponseRow, ResponseVersionRow, Store, utcnow
+from factsandwich.sandwich import DraftWriter, check_parts, claim_problems, join_parts
+from factsandwich.store import AuditRow, ItemRow, ResponseRow, ResponseVersionRow, Store, utcnow
 
 DISMISS_REASONS = ("not_a_myth", "not_relevant", "duplicate")
 MARKS = ("misinformation", "disinformation")
 ITEM_STATUSES = ("new", "dismissed", "misinformation", "disinformation", "responding", "handled")
 OPEN_STATUSES = ("new", "misinformation", "disinformation", "responding")
+# The most a part of a response may hold: a long statement's part is a few hundred words.
+MAX_PART_CHARS = 10_000
+# A response that still answers its item: at most one per item (a rejected one does not count).
+LIVE_RESPONSE_STATUSES = ("draft", "approved")
+# Item states that close it: acting on such an item from a page that showed another state asks first.
+CLOSED_STATUSES = ("dismissed", "handled")
 
 
 class ReviewError(FactsandwichError):
     """An action that does not fit the item's or response's state."""
+
+
+class ChecksFailed(ReviewError):
+    """Approval refused: the response still has problems (length, structure, the pair's status)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            "the response cannot be approved while its checks report problems: " + "; ".join(problems)
+        )
+
+
+class PartTooLong(ReviewError):
+    """A part longer than any answer needs (a paste gone wrong): nothing is saved."""
+
+    def __init__(self, part: str, length: int) -> None:
+        self.part, self.length = part, length
+        super().__init__(f"the part {part!r} has {length} characters; at most {MAX_PART_CHARS} are kept")
+
+
+class ResponseExists(ReviewError):
+    """The item has a live response already: a second one is not drafted."""
+
+    def __init__(self, response_id: int) -> None:
+        self.response_id = response_id
+        super().__init__(
+            f"this item has a response already (#{response_id}); open it instead of drafting another"
+        )
+
+
+class StateChanged(ReviewError):
+    """The item was decided meanwhile (by someone else, another tab): the action needs a confirmation."""
+
+    def __init__(self, item_id: int, seen: str, current: str) -> None:
+        self.item_id, self.seen, self.current = item_id, seen, current
+        super().__init__(
+            f"item {item_id} is {current} now (the page showed {seen}); confirm to act on it anyway"
+        )
+
+
+def _check_state(item: ItemRow, seen_status: str | None, confirmed: bool) -> None:
+    """A page that showed the item in one state acts on it only while it is in that state, unless the
+    person confirmed after being told; an item closed (dismissed, handled) is never acted on silently."""
+    if confirmed:
+        return
+    if seen_status is not None and item.status != seen_status:
+        raise StateChanged(item.id, seen_status, item.status)
+    if seen_status is None and item.status in CLOSED_STATUSES:
+        raise StateChanged(item.id, "open", item.status)
 
 
 @dataclass(frozen=True)
@@ -57,12 +111,12 @@ def triage_queue(
         conditions.append(ItemRow.language == filters.language)
     if filters.source:
         conditions.append(ItemRow.source == filters.source)
+    # Dates are publication dates; an item without one counts from when it was first seen.
+    moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)
     if filters.since:
-        conditions.append(ItemRow.fetched_at >= dt.datetime.combine(filters.since, dt.time()))
+        conditions.append(moment >= dt.datetime.combine(filters.since, dt.time()))
     if filters.until:
-        conditions.append(
-            ItemRow.fetched_at < dt.datetime.combine(filters.until, dt.time()) + dt.timedelta(1)
-        )
+        conditions.append(moment < dt.datetime.combine(filters.until, dt.time()) + dt.timedelta(1))
     with store.session() as session:
         total = session.scalar(select(func.count(ItemRow.id)).where(*conditions)) or 0
         rows = session.scalars(
@@ -101,8 +155,19 @@ def _decide(
     )
 
 
-def dismiss(store: Store, item_ids: Sequence[int], reason: str, actor: str, form_token: str) -> int:
-    """Dismiss one or more items (bulk dismiss); returns how many changed."""
+def dismiss(
+    store: Store,
+    item_ids: Sequence[int],
+    reason: str,
+    actor: str,
+    form_token: str,
+    *,
+    seen_status: str | None = None,
+    confirmed: bool = False,
+) -> int:
+    """Dismiss one or more items (bulk dismiss); returns how many changed. An item whose status is no
+    longer the one the page showed (`seen_status`), or that is handled, is not dismissed unseen: one
+    item raises StateChanged (to ask), in a bulk dismissal it is left as it is."""
     if reason not in DISMISS_REASONS:
         raise ReviewError(f"unknown reason {reason!r}; choose one of {', '.join(DISMISS_REASONS)}")
     with store.session() as session:
@@ -110,23 +175,79 @@ def dismiss(store: Store, item_ids: Sequence[int], reason: str, actor: str, form
             return 0
         changed = 0
         for item_id in item_ids:
-            item = session.get(ItemRow, item_id)
-            if item is not None and item.status != "dismissed":
-                _decide(store, session, item, actor, "dismissed", reason)
-                changed += 1
+            item = session.get(ItemRow, item_id, with_for_update=True)
+            if item is None or item.status == "dismissed":
+                continue
+            try:
+                _check_state(item, seen_status, confirmed)
+            except StateChanged:
+                if len(item_ids) == 1:
+                    raise
+                continue
+            _decide(store, session, item, actor, "dismissed", reason)
+            changed += 1
         return changed
 
 
-def mark(store: Store, item_id: int, kind: str, actor: str, form_token: str) -> None:
+def undo_dismiss(store: Store, item_ids: Sequence[int], actor: str, form_token: str) -> int:
+    """Take back a dismissal: each item still dismissed gets the status it had before (from the audit
+    record of its dismissal), audited as an undo; returns how many changed."""
+    with store.session() as session:
+        if not store.use_form_token(session, form_token):
+            return 0
+        changed = 0
+        for item_id in item_ids:
+            item = session.get(ItemRow, item_id, with_for_update=True)
+            if item is None or item.status != "dismissed":
+                continue
+            record = session.scalars(
+                select(AuditRow)
+                .where(
+                    AuditRow.object_type == "item",
+                    AuditRow.object_id == str(item.id),
+                    AuditRow.action == "item.dismissed",
+                )
+                .order_by(AuditRow.id.desc())
+                .limit(1)
+            ).first()
+            previous = (record.before or {}).get("status") if record is not None else None
+            status = previous if previous in ITEM_STATUSES and previous != "dismissed" else "new"
+            before = {"status": item.status, "dismiss_reason": item.dismiss_reason}
+            item.status, item.dismiss_reason = status, None
+            item.decided_by, item.decided_at = actor, utcnow()
+            store.audit(session, actor, "item.undo_dismiss", "item", item.id, before, {"status": status})
+            changed += 1
+        return changed
+
+
+def mark(
+    store: Store,
+    item_id: int,
+    kind: str,
+    actor: str,
+    form_token: str,
+    *,
+    seen_status: str | None = None,
+    confirmed: bool = False,
+) -> None:
     if kind not in MARKS:
         raise ReviewError(f"unknown mark {kind!r}; choose one of {', '.join(MARKS)}")
     with store.session() as session:
         if not store.use_form_token(session, form_token):
             return
-        item = session.get(ItemRow, item_id)
+        item = session.get(ItemRow, item_id, with_for_update=True)
         if item is None:
             raise ReviewError(f"item {item_id} not found")
-        _decide(store, session, item, actor, kind)
+        _check_state(item, seen_status, confirmed)
+        # The label is kept apart from the status: a response or the approval later changes the
+        # status, never the label. A new item leaves the "new" queue as marked.
+        before = {"status": item.status, "label": item.label}
+        item.label, item.decided_by, item.decided_at = kind, actor, utcnow()
+        if item.status == "new":
+            item.status = kind
+        store.audit(
+            session, actor, f"item.{kind}", "item", item.id, before, {"status": item.status, "label": kind}
+        )
 
 
 def send_to_response(
@@ -138,14 +259,31 @@ def send_to_response(
     form_token: str,
     channel: str = "short",
     tone: str = "factual",
+    *,
+    seen_status: str | None = None,
+    confirmed: bool = False,
 ) -> int | None:
-    """Draft a response to the item with this claim; returns its id (None for a repeated submission)."""
+    """Draft a response to the item with this claim; returns its id (None for a repeated submission).
+
+    One live response per item: when the item has one (a second tab, a colleague), ResponseExists names
+    it. `seen_status` is the item's status on the page the person acted from; when it changed since (or
+    the item is closed), StateChanged asks for a confirmation (`confirmed`) first."""
     with store.session() as session:
         if not store.use_form_token(session, form_token):
             return None
-        item = session.get(ItemRow, item_id)
+        # The item's row lock (PostgreSQL; SQLite holds the write lock from the token insert on) makes
+        # two concurrent drafts of one item wait for each other, so the second sees the first.
+        item = session.get(ItemRow, item_id, with_for_update=True)
         if item is None:
             raise ReviewError(f"item {item_id} not found")
+        live = session.scalar(
+            select(ResponseRow.id).where(
+                ResponseRow.item_id == item.id, ResponseRow.status.in_(LIVE_RESPONSE_STATUSES)
+            )
+        )
+        if live is not None:
+            raise ResponseExists(int(live))
+        _check_state(item, seen_status, confirmed)
         language = item.language if item.language in claim.fact else "de"
         draft = writer.render(claim, language, channel, tone)
         response = ResponseRow(
@@ -207,7 +345,11 @@ def edit_response(
     form_token: str,
     myth: str,
 ) -> list[str]:
-    """Save edited parts as a new version; returns the checker's problems (saved all the same)."""
+    """Save edited parts as a new version; returns the checker's problems (saved all the same). A part
+    over MAX_PART_CHARS is refused (PartTooLong) before anything is stored."""
+    for name, value in parts.items():
+        if len(value) > MAX_PART_CHARS:
+            raise PartTooLong(name, len(value))
     with store.session() as session:
         if not store.use_form_token(session, form_token):
             return []
@@ -246,55 +388,105 @@ def edit_response(
         return check_parts(parts, response.channel, myth)
 
 
-def decide_response(store: Store, response_id: int, approve: bool, actor: str, form_token: str) -> None:
-    """Approve (final; the item is handled) or reject a response."""
+def response_problems(response: ResponseRow, claim: Claim, office_country: str) -> list[str]:
+    """What stands between the response and its approval: the structure and length checks of its
+    current text, the pair's status, and whether the pair's facts hold where the office is."""
+    problems = check_parts(
+        response.parts, response.channel, claim.canonical_myth(response.language), claim.status
+    )
+    return problems + claim_problems(claim, office_country)
+
+
+def decide_response(
+    store: Store,
+    response_id: int,
+    approve: bool,
+    actor: str,
+    form_token: str,
+    *,
+    expected_version: int,
+    claim: Claim | None = None,
+    office_country: str = "DE",
+    override: bool = False,
+) -> None:
+    """Approve (final; the item is handled) or reject a response.
+
+    Both act on the version the person was shown (`expected_version`): a version saved meanwhile is
+    an EditConflict, never approved unseen. Approval is refused (ChecksFailed) while the checks report
+    problems, unless `override`: an explicit decision, recorded in the audit with the problems (the web
+    UI allows it to admins only). `claim` is the response's pair, needed to check it."""
     with store.session() as session:
         if not store.use_form_token(session, form_token):
             return
-        response = session.get(ResponseRow, response_id)
+        response = session.get(ResponseRow, response_id, with_for_update=True)
         if response is None:
             raise ReviewError(f"response {response_id} not found")
         if response.status == "approved":
             raise ReviewError("the response is approved already")
-        before = {"status": response.status}
+        if response.version != expected_version:
+            raise EditConflict(
+                f"the response was changed meanwhile (now version {response.version}, you saw version "
+                f"{expected_version}); read the new text before you decide"
+            )
+        problems: list[str] = []
+        if approve:
+            if claim is None or claim.id != response.claim_id:
+                raise ReviewError(f"the pair {response.claim_id!r} of this response is needed to check it")
+            problems = response_problems(response, claim, office_country)
+            if problems and not override:
+                raise ChecksFailed(problems)
+        before = {"status": response.status, "version": response.version}
         response.status, response.updated_at = ("approved" if approve else "rejected"), utcnow()
         if approve:
             response.approved_by, response.approved_at = actor, utcnow()
             item = session.get(ItemRow, response.item_id)
             if item is not None:
                 _decide(store, session, item, actor, "handled")
-        store.audit(
-            session,
-            actor,
-            f"response.{response.status}",
-            "response",
-            response.id,
-            before,
-            {"status": response.status},
-        )
+        after: dict[str, Any] = {"status": response.status, "version": response.version}
+        if problems:
+            after.update(override=True, problems=problems)
+        store.audit(session, actor, f"response.{response.status}", "response", response.id, before, after)
 
 
 def time_to_approval(item: ItemRow, response: ResponseRow) -> dt.timedelta | None:
-    """From the item's publication (or, lacking it, its first sight) to the approval."""
+    """From when the office first saw the item (its scan) to the approval: what the office can act on.
+    The days a post circulated before it was scanned are not the office's reaction time."""
     if response.approved_at is None:
         return None
-    start = item.fetched_at
-    if item.published:
-        with contextlib.suppress(ValueError):  # an odd date string: fall back to first sight
-            start = dt.datetime.fromisoformat(item.published.replace("Z", "+00:00")).replace(tzinfo=None)
-    return response.approved_at - start
+    return response.approved_at - item.fetched_at
 
 
-def claim_review(response: ResponseRow, item: ItemRow, claim: Claim, organisation: str) -> dict[str, Any]:
-    """schema.org ClaimReview JSON-LD of an approved response."""
-    return {
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the office's answers, and where (configuration: FACTSANDWICH_ORGANISATION,
+    FACTSANDWICH_ORGANISATION_URL, FACTSANDWICH_RESPONSE_URL with {id})."""
+
+    organisation: str
+    organisation_url: str = ""
+    response_url: str = ""
+
+    def address_of(self, response_id: int) -> str:
+        return self.response_url.replace("{id}", str(response_id)) if self.response_url else ""
+
+
+def claim_review(response: ResponseRow, item: ItemRow, claim: Claim, publisher: Publisher) -> dict[str, Any]:
+    """schema.org ClaimReview JSON-LD of an approved response: `url` is the address of the office's
+    published answer (when configured; never the post's), the post is the reviewed claim's appearance."""
+    if not publisher.organisation:
+        raise ReviewError("the organisation that publishes the answers is not configured")
+    author: dict[str, Any] = {"@type": "Organization", "name": publisher.organisation}
+    if publisher.organisation_url:
+        author["url"] = publisher.organisation_url
+    appearance: dict[str, Any] = {"@type": "CreativeWork"}
+    if item.link and item.link.startswith(("http://", "https://")):
+        appearance["url"] = item.link
+    review: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "datePublished": (response.approved_at or utcnow()).date().isoformat(),
-        "url": item.link or "",
         "claimReviewed": claim.canonical_myth(response.language),
-        "itemReviewed": {"@type": "Claim", "appearance": {"@type": "CreativeWork", "url": item.link or ""}},
-        "author": {"@type": "Organization", "name": organisation},
+        "itemReviewed": {"@type": "Claim", "appearance": appearance},
+        "author": author,
         "reviewRating": {
             "@type": "Rating",
             "ratingValue": 1,
@@ -306,6 +498,9 @@ def claim_review(response: ResponseRow, item: ItemRow, claim: Claim, organisatio
         "inLanguage": response.language,
         "citation": [s.url for s in claim.sources],
     }
+    if address := publisher.address_of(response.id):
+        review["url"] = address
+    return review
 
 
 def labelled_decisions(store: Store) -> list[Example]:
@@ -322,6 +517,7 @@ def labelled_decisions(store: Store) -> list[Example]:
                 ItemRow.top_claim,
             ).where(
                 ItemRow.status.in_(("dismissed", "misinformation", "disinformation", "responding", "handled"))
+                | ItemRow.label.is_not(None)
             )
         ).all()
     examples = []
@@ -346,10 +542,9 @@ class Dashboard:
 def dashboard(store: Store, weeks: int = 8) -> Dashboard:
     since = utcnow() - dt.timedelta(weeks=weeks)
     with store.session() as session:
+        moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)  # publication week
         flagged = session.execute(
-            select(ItemRow.top_claim, ItemRow.fetched_at).where(
-                ItemRow.flagged.is_(True), ItemRow.fetched_at >= since
-            )
+            select(ItemRow.top_claim, moment).where(ItemRow.flagged.is_(True), moment >= since)
         ).all()
         open_items = (
             session.scalar(

@@ -189,11 +189,17 @@ def heading(page: Page) -> str:
 
 
 def pick_demo_item(server: Server, taken: set[int]) -> Any:
-    """A flagged, untouched demo item whose best match is a known claim, best first."""
-    claim_ids = {c.id for c in server.core.claims}
+    """A flagged, untouched demo item whose best match is a confident match to a published pair (so
+    that it is preselected and its draft can be approved), best first."""
+    published = {c.id for c in server.core.claims if c.status == "published"}
     for item in sorted(server.store.list_items(flagged=True), key=lambda i: -i.priority):
         fresh = item.id not in taken and item.status == "new" and item.source.startswith(str(DEMO))
-        if fresh and item.matches and item.matches[0]["claim_id"] in claim_ids:
+        if (
+            fresh
+            and item.matches
+            and item.matches[0].get("confident")
+            and item.matches[0]["claim_id"] in published
+        ):
             return item
     pytest.fail("the demo scan flagged no item with a known claim")
 
@@ -224,7 +230,7 @@ def test_triage_response_approval_copy_and_new_claim(
     respond.locator("select[name=channel]").select_option("short")
     respond.locator("select[name=tone]").select_option("factual")
     respond.locator("button").click()
-    page.wait_for_url("**/triage")
+    page.wait_for_url(f"**/triage?*claim={claim_id}*")  # back to the queue as it was filtered
     assert page.locator(f"a.item-link[href='/items/{item.id}']").count() == 0  # left the "new" queue
     with server.store.session() as session:
         response = session.query(ResponseRow).filter_by(item_id=item.id).one()

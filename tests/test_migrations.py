@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from conftest import BOTH_DATABASES
 from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select
 
 from factsandwich.factchecks import FactCheck
-from factsandwich.store import Base, Store, migrate
+from factsandwich.store import MIGRATIONS, Base, Store, migrate
+
+# The newest revision (one head: two developers' revisions must be chained, not branched).
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 @BOTH_DATABASES
@@ -18,13 +22,14 @@ def test_migrations_create_exactly_the_models_schema(settings) -> None:  # type:
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert differences == [], "models changed without a migration: " + repr(differences)[:500]
-        assert MigrationContext.configure(connection).get_current_revision() == "0003"
+        assert MigrationContext.configure(connection).get_current_revision() == HEAD
 
 
 def test_database_from_before_migrations_is_adopted(tmp_path) -> None:  # type: ignore[no-untyped-def]
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     # An early database: some tables, no version, items as they were before revision 0002, one stored.
-    columns = [c for c in Base.metadata.tables["items"].columns if c.name != "fact_checks"]
+    later = {"fact_checks", "published_at", "label"}  # added by revisions 0002 and 0004
+    columns = [c for c in Base.metadata.tables["items"].columns if c.name not in later]
     early_items = Table(
         "items", MetaData(), *(Column(c.name, c.type, primary_key=c.primary_key) for c in columns)
     )
@@ -37,7 +42,7 @@ def test_database_from_before_migrations_is_adopted(tmp_path) -> None:  # type: 
     assert "fact_checks" in {c["name"] for c in inspect(engine).get_columns("items")}
     with engine.connect() as connection:
         assert connection.execute(select(Base.metadata.tables["items"].c.text)).scalars().all() == ["kept"]
-        assert MigrationContext.configure(connection).get_current_revision() == "0003"
+        assert MigrationContext.configure(connection).get_current_revision() == HEAD
     migrate(engine)  # idempotent
     store = Store(f"sqlite:///{tmp_path / 'old.db'}")
     assert store.fact_checks_version() == "0"

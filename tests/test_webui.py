@@ -32,7 +32,8 @@ def core(settings: Settings) -> Factsandwich:
 
 
 def make_app(core: Factsandwich, csrf: bool) -> Flask:
-    return create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": csrf}, core=core)
+    config = {"TESTING": True, "SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": csrf}
+    return create_app({**config, "ORGANISATION": "Stadt Musterstadt"}, core=core)
 
 
 @pytest.fixture
@@ -225,7 +226,10 @@ def test_triage_to_approval_flow_is_audited(core: Factsandwich, app: Flask) -> N
         f"/responses/{response_id}/edit", data={**parts, "version": version.group(1), "form_token": "e2"}
     )
     assert stale.status_code == 409  # an edit based on an old version is refused, not merged
-    client.post(f"/responses/{response_id}/approve", data={"form_token": "a1"})
+    page = client.get(f"/responses/{response_id}").data.decode()
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version is not None
+    client.post(f"/responses/{response_id}/approve", data={"form_token": "a1", "version": version.group(1)})
     page = client.get(f"/responses/{response_id}").data.decode()
     assert "spokesperson" in page and "fact text warning text" in page
     review = client.get(f"/responses/{response_id}/claimreview.json").get_json()

@@ -49,15 +49,15 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
-        ORGANISATION="factsandwich",
+        ORGANISATION=settings.organisation,  # ClaimReview's author (FACTSANDWICH_ORGANISATION)
     )
     app.config.update(config or {})
     app.extensions["factsandwich"] = core
     CSRFProtect(app)
 
-    from webui import auth, claims_editor, dashboard, feeds, responses, triage
+    from webui import auth, claims_editor, dashboard, feeds, responses, triage, workflow
 
-    for module in (auth, triage, responses, claims_editor, dashboard, feeds):
+    for module in (auth, triage, responses, claims_editor, dashboard, feeds, workflow):
         app.register_blueprint(module.blueprint)
 
     @app.before_request

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from factsandwich.claims import FALLACIES, LANGUAGES, STATUSES, Claim, claim_from_data
 from factsandwich.errors import ClaimsError
@@ -20,9 +20,11 @@ from factsandwich.live_claims import (
     claim_version,
     export_yaml,
     import_yaml,
+    preview_import,
     save_claim,
 )
 from webui import core
+from webui.i18n import translate
 from webui.security import actor, requires
 from webui.triage import _store
 
@@ -195,15 +197,51 @@ def export() -> Any:
 @blueprint.route("/claims/import", methods=["POST"])
 @requires("editor")
 def import_file() -> Any:
+    """Upload a shared pair: a new pair is added; over a stored pair, the differences are shown first
+    and nothing changes until the editor confirms (claim_import.html)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         abort(400)
+    filename = Path(upload.filename).name
     try:
         text = upload.read().decode("utf-8")
-        claim = import_yaml(_store(), text, upload.filename, actor())
+        preview = preview_import(_store(), text, filename)
+        if preview.unchanged:
+            flash(translate("import_unchanged", g.language), "ok")
+            return redirect(url_for("claims.edit", claim_id=preview.claim.id), code=303)
+        if preview.is_new:
+            claim = import_yaml(_store(), text, filename, actor(), None, request.form.get("form_token"))
+            return _imported(claim.id if claim else preview.claim.id)
     except UnicodeDecodeError:
-        return render_template("error.html", message=f"{upload.filename}: not UTF-8 text"), 422
+        return render_template("error.html", message=f"{filename}: not UTF-8 text"), 422
     except (ClaimsError, EditConflict) as exc:
         return render_template("error.html", message=str(exc)), 422
+    return render_template("claim_import.html", preview=preview, text=text, filename=filename), 200
+
+
+@blueprint.route("/claims/import/confirm", methods=["POST"])
+@requires("editor")
+def import_confirm() -> Any:
+    """Replace the stored pair with the shared one, if it is still the version whose differences the
+    editor saw (else 409: someone saved it meanwhile)."""
+    text = request.form.get("text", "").replace("\r\n", "\n")
+    filename = Path(request.form.get("filename", "") or "shared.yaml").name
+    version = request.form.get("version", type=int)
+    if version is None:
+        abort(400)
+    try:
+        claim = import_yaml(_store(), text, filename, actor(), version, request.form.get("form_token", ""))
+    except ClaimsError as exc:
+        return render_template("error.html", message=str(exc)), 422
+    except EditConflict as exc:
+        return render_template("error.html", message=str(exc)), 409
+    if claim is None:  # a repeated submission
+        flash(translate("already_done", g.language), "ok")
+        return redirect(url_for("claims.index"), code=303)
+    return _imported(claim.id)
+
+
+def _imported(claim_id: str) -> Any:
     core().reload_claims()
-    return redirect(url_for("claims.edit", claim_id=claim.id))
+    flash(translate("imported", g.language), "ok")
+    return redirect(url_for("claims.edit", claim_id=claim_id), code=303)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 
 from factsandwich import review
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
-from webui import core
-from webui.security import actor, requires
+from webui import core, workflow
+from webui.security import requires
 
 blueprint = Blueprint("triage", __name__)
 PER_PAGE = 25
@@ -46,6 +46,7 @@ def queue() -> Any:
     )
     page = min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)  # a huge number is the last page
     items, total = review.triage_queue(_store(), filters, page, PER_PAGE)
+    workflow.remember_queue()
     return render_template(
         "triage.html",
         items=items,
@@ -83,42 +84,23 @@ def item(item_id: int) -> Any:
 @blueprint.route("/items/<int:item_id>/dismiss", methods=["POST"])
 @requires("comms")
 def dismiss(item_id: int) -> Any:
-    review.dismiss(
-        _store(), [item_id], request.form.get("reason", ""), actor(), request.form.get("form_token", "")
-    )
-    return redirect(url_for("triage.queue"))
+    return workflow.dismiss([item_id])
 
 
 @blueprint.route("/triage/dismiss", methods=["POST"])
 @requires("comms")
 def bulk_dismiss() -> Any:
     ids = [int(i) for i in request.form.getlist("item_id") if i.isdigit()]
-    review.dismiss(_store(), ids, request.form.get("reason", ""), actor(), request.form.get("form_token", ""))
-    return redirect(url_for("triage.queue"))
+    return workflow.dismiss(ids)
 
 
 @blueprint.route("/items/<int:item_id>/mark", methods=["POST"])
 @requires("comms")
 def mark(item_id: int) -> Any:
-    review.mark(_store(), item_id, request.form.get("kind", ""), actor(), request.form.get("form_token", ""))
-    return redirect(url_for("triage.item", item_id=item_id))
+    return workflow.mark(item_id)
 
 
 @blueprint.route("/items/<int:item_id>/respond", methods=["POST"])
 @requires("comms")
 def respond(item_id: int) -> Any:
-    claim = core().claims.get(request.form.get("claim_id", ""))
-    if claim is None:
-        abort(400)
-    channel = request.form.get("channel", "short")
-    tone = request.form.get("tone", "factual")
-    if channel not in CHANNEL_LIMITS or tone not in TONES:
-        abort(400)
-    response_id = review.send_to_response(
-        _store(), item_id, claim, core().drafts, actor(), request.form.get("form_token", ""), channel, tone
-    )
-    if response_id is None:
-        return redirect(url_for("triage.queue"))
-    if g.user.has("spokesperson"):
-        return redirect(url_for("responses.show", response_id=response_id))
-    return redirect(url_for("triage.queue"))
+    return workflow.respond(item_id)

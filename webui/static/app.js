@@ -14,6 +14,19 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     form.addEventListener("input", update);
     update();
+    // Text the server would refuse (each part at most data-max-part characters, the whole request
+    // under the upload limit) is not sent: the message says why, and the text stays in the form.
+    const maxPart = parseInt(form.dataset.maxPart || "0", 10);
+    const message = form.querySelector("[data-too-long]");
+    form.addEventListener("submit", (event) => {
+      const tooLong = maxPart > 0 && Array.from(form.querySelectorAll("textarea")).some((t) => t.value.length > maxPart);
+      if (message) { message.hidden = !tooLong; }
+      if (tooLong) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        form.dataset.sent = "";
+      }
+    });
   });
   // One-click copy of the approved text.
   document.querySelectorAll("[data-copy]").forEach((button) => {
