@@ -548,6 +548,9 @@ def demo(serve_ui: bool, port: int) -> None:
             report.write(record)
     click.echo(buffer.getvalue(), nl=False)
     _print_summary(summary, app)
+    click.echo(  # the README's other commands then open this data, models and demo account
+        f"to go on with this data: export FACTSANDWICH_DATA_DIR={app.settings.data_dir}", err=True
+    )
     if serve_ui:
         assert app.store is not None
         password = _demo_account(app.store, app.settings.data_dir)
