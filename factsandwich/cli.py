@@ -24,7 +24,7 @@ from factsandwich import monitor, subscriptions
 from factsandwich.accounts import ROLES, UI_LANGUAGES, AccountError, add_user
 from factsandwich.audit import audit_csv, audit_markdown, audit_rows, number_mismatches
 from factsandwich.claims import AS_OF_MAX_AGE_YEARS, REVIEW_MAX_AGE_DAYS, load_claims
-from factsandwich.classify import MythClassifier, describe
+from factsandwich.classify import describe
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.errors import FactsandwichError
 from factsandwich.factcheck_tuning import read_checkthat_pairs, read_pairs_jsonl, tuned_name
@@ -54,7 +54,7 @@ def _settings() -> Settings:
 
 def _open_app(*, use_store: bool = True) -> Factsandwich:
     app = Factsandwich.open(_settings(), use_store=use_store)
-    if MythClassifier.load(app.classifier_path) is None:
+    if not app.classifier_path.is_file():  # not MythClassifier.load: the pipeline loads it (once) anyway
         click.echo("first run: training the myth classifier and building the claim index ...", err=True)
     return app
 

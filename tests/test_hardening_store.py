@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from conftest import BOTH_DATABASES, FakeEncoder
 
 from factsandwich import review
@@ -125,3 +126,25 @@ def test_processes_caching_the_same_vectors_at_once_raise_nothing(settings: Sett
         thread.join()
     assert errors == []
     assert len(stores[0].get_many("m", list(vectors))) == 2000
+
+
+def test_a_database_at_the_newest_revision_opens_without_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up (issue 10, point 19): Alembic runs only when there is something to migrate."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from factsandwich.store import MIGRATIONS, head_revision
+
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    Store(url)  # created and migrated
+
+    def no_alembic(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Alembic ran for a database at the newest revision")
+
+    monkeypatch.setattr(command, "upgrade", no_alembic)
+    assert Store(url).count_items() == 0
+    with pytest.raises(AssertionError, match="Alembic ran"):
+        Store(f"sqlite:///{tmp_path / 'new.sqlite'}")  # a new database is still migrated
