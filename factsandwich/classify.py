@@ -1,15 +1,19 @@
 """The myth classifier: how likely a text spreads a migration myth, calibrated.
 
-Features: the sentence embedding (topic and stance in meaning space, across languages) and word and
-character n-grams (the cues that set a debunk apart from the myth it quotes: "Faktencheck",
-"stimmt nicht", "myth", "false"). The claim-match score is left out on purpose: a myth wording
+Features: the sentence embedding (topic and stance in meaning space, across languages), word and
+character n-grams, and the framing cues of framing.py (fact-check labels, refutation words,
+reporting verbs, questions, quotes: what sets a debunk apart from the myth it quotes).
+The claim-match score is left out on purpose: a myth wording
 matches itself perfectly, which would teach the model a shortcut that unseen posts never show.
 A logistic regression, calibrated with cross-validated sigmoid scaling; the flag threshold is tuned
 on a dev split of the labelled posts.
 
-Training data: the claims' myth wordings (positives), their facts and explanations (negatives), and
-the labelled posts in factsandwich/training_data/ (myths, debunks, neutral migration news, unrelated
-local news, German and English). Seeded; the saved model records its version, a hash of its training
+Training data: the claims' myth wordings (positives), their facts and explanations (negatives), the
+written labelled posts in factsandwich/training_data/ (myths, debunks, neutral migration news,
+unrelated local news, German and English) and the real texts of the corpus's training sources
+(corpus/README.md: GermEval 2018 tweets, quotes and headlines of half of the web publishers).
+Everything is read as social.for_models makes it (hashtags as words, no handles or URLs).
+Seeded; the saved model records its version, a hash of its training
 data and its dev-set metrics.
 """
 
@@ -33,12 +37,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score
 from sklearn.model_selection import train_test_split
 
-from factsandwich import __version__
+from factsandwich import __version__, jsonl
 from factsandwich.claims import LANGUAGES, ClaimSet
 from factsandwich.embed import MAX_EMBED_CHARS, Vectors
 from factsandwich.errors import FactsandwichError
+from factsandwich.framing import framing_features
 
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 LABELS = ("myth", "debunk", "fact", "neutral", "unrelated")
 SEED = 20261125
 
@@ -49,27 +54,28 @@ class Example:
     language: str
     label: str  # one of LABELS; only "myth" is positive
     claim_id: str | None = None
+    also_claims: tuple[str, ...] = ()  # further pairs a post repeats (real posts often mix myths)
 
     @property
     def positive(self) -> bool:
         return self.label == "myth"
 
+    @property
+    def claim_ids(self) -> tuple[str, ...]:
+        return ((self.claim_id,) if self.claim_id else ()) + self.also_claims
+
 
 def load_examples(directory: Path) -> list[Example]:
     """The labelled posts shipped in `directory` (*.jsonl: text, language, label, claim_id)."""
     examples = []
-    for path in sorted(directory.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                example = Example(record["text"], record["language"], record["label"], record.get("claim_id"))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise FactsandwichError(f"{path}:{number}: not a labelled example ({exc})") from None
-            if example.label not in LABELS:
-                raise FactsandwichError(f"{path}:{number}: unknown label {example.label!r}")
-            examples.append(example)
+    for place, record in jsonl.records(directory):
+        try:
+            example = Example(record["text"], record["language"], record["label"], record.get("claim_id"))
+        except (KeyError, TypeError) as exc:
+            raise FactsandwichError(f"{place}: not a labelled example ({exc})") from None
+        if example.label not in LABELS:
+            raise FactsandwichError(f"{place}: unknown label {example.label!r}")
+        examples.append(example)
     return examples
 
 
@@ -111,7 +117,8 @@ class MythClassifier:
         lowered = [t[:MAX_EMBED_CHARS].casefold() for t in texts]
         words = self.words.fit_transform(lowered) if fit else self.words.transform(lowered)
         chars = self.chars.fit_transform(lowered) if fit else self.chars.transform(lowered)
-        return sp.hstack([words, chars, sp.csr_matrix(vectors)]).tocsr()
+        framing = sp.csr_matrix(framing_features(texts))
+        return sp.hstack([words, chars, sp.csr_matrix(vectors), framing]).tocsr()
 
     def fit(self, texts: Sequence[str], vectors: Vectors, labels: Sequence[bool]) -> MythClassifier:
         features = self._features(texts, vectors, fit=True)

@@ -42,11 +42,12 @@ class Settings:
     claims_dir: Path = PROJECT_ROOT / "claims_db"
     templates_dir: Path = PROJECT_ROOT / "templates"
     encoder: str = "fusion"
-    # A claim is shown to a human from `suggest_threshold`, and called a confident match from
-    # `confident_threshold` (the fused score of matcher.py; set from the held-out score
-    # distributions in docs/benchmarks.md).
-    suggest_threshold: float = 0.35
-    confident_threshold: float = 0.6
+    # Thresholds on a candidate's calibrated confidence (matcher.py: P that the text repeats the
+    # pair). An unflagged item shows candidates from `suggest_threshold` (a flagged one always its
+    # best three), a draft needs it; `confident_threshold` marks a candidate as more likely right
+    # than not (docs/benchmarks.md shows how often each band is right on real posts).
+    suggest_threshold: float = 0.25
+    confident_threshold: float = 0.5
     # An item is flagged when the classifier's calibrated myth probability reaches this; None means
     # the threshold tuned on the classifier's dev split.
     flag_threshold: float | None = None
@@ -99,6 +100,20 @@ class Settings:
     def training_dir(self) -> Path:
         return Path(__file__).resolve().parent / "training_data"
 
+    @property
+    def corpus_dir(self) -> Path:
+        """The real-language labelled corpus (corpus/README.md)."""
+        return PROJECT_ROOT / "corpus"
+
+    @property
+    def datasets_dir(self) -> Path | None:
+        """The shared public datasets that the corpus refers to (FACTSANDWICH_DATASETS_DIR, else
+        ../shared/datasets beside the checkout); None where there are none (a user's machine)."""
+        path = Path(
+            os.environ.get("FACTSANDWICH_DATASETS_DIR") or PROJECT_ROOT.parent / "shared" / "datasets"
+        )
+        return path if path.is_dir() else None
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         env = os.environ
@@ -110,8 +125,8 @@ class Settings:
             claims_dir=Path(env.get("FACTSANDWICH_CLAIMS_DIR", PROJECT_ROOT / "claims_db")),
             templates_dir=Path(env.get("FACTSANDWICH_TEMPLATES_DIR", PROJECT_ROOT / "templates")),
             encoder=env.get("FACTSANDWICH_ENCODER", "fusion"),
-            suggest_threshold=_env_float("FACTSANDWICH_SUGGEST_THRESHOLD", 0.35),
-            confident_threshold=_env_float("FACTSANDWICH_CONFIDENT_THRESHOLD", 0.6),
+            suggest_threshold=_env_float("FACTSANDWICH_SUGGEST_THRESHOLD", 0.25),
+            confident_threshold=_env_float("FACTSANDWICH_CONFIDENT_THRESHOLD", 0.5),
             flag_threshold=_env_optional_float("FACTSANDWICH_FLAG_THRESHOLD"),
             fact_check_threshold=_env_float("FACTSANDWICH_FACT_CHECK_THRESHOLD", 0.5),
             secure_cookies=env.get("FACTSANDWICH_SECURE_COOKIES", "1").strip().lower()

@@ -26,6 +26,7 @@ class ClaimMatch:
     score: float
     matched_text: str
     confident: bool
+    confidence: float = 0.0  # calibrated P(the text repeats this claim); the cosine for the index alone
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,11 @@ class ClaimIndex:
                 wording = self.wordings[idx]
                 if wording.claim_id not in best:  # faiss returns best first: first hit is the max
                     best[wording.claim_id] = ClaimMatch(
-                        wording.claim_id, round(float(score), 4), wording.text, bool(score >= confident)
+                        wording.claim_id,
+                        round(float(score), 4),
+                        wording.text,
+                        bool(score >= confident),
+                        round(float(score), 4),
                     )
                 if len(best) == top:
                     break

@@ -16,7 +16,7 @@ fetches the feed in full again) skips stored items and completes the rest.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from factsandwich.classify import (
     split_dev,
 )
 from factsandwich.config import Settings
+from factsandwich.corpus import load_corpus, training_examples
 from factsandwich.dates import published_at
 from factsandwich.embed import (
     CachedEncoder,
@@ -51,6 +52,7 @@ from factsandwich.live_claims import claims_fingerprint, load_live_claims, sync_
 from factsandwich.matcher import ClaimMatcher
 from factsandwich.review import labelled_decisions
 from factsandwich.sandwich import Draft, DraftWriter
+from factsandwich.social import for_models
 from factsandwich.store import Store
 from factsandwich.text import content_hash, detect_language
 
@@ -93,6 +95,7 @@ class ScanRecord:
                     "score": m.score,
                     "matched_text": m.matched_text,
                     "confident": m.confident,
+                    "confidence": m.confidence,
                 }
                 for m in analysis.matches
             ],
@@ -144,6 +147,7 @@ class Factsandwich:
         self._classifier: MythClassifier | None = None
         self._fact_check_search: FactCheckSearch | None = None
         self._fact_check_version: tuple[str, str] | None = None
+        self._examples: list[Example] | None = None
         self.drafts = DraftWriter(settings.templates_dir, office_country=settings.office_country)
         self.warnings: list[str] = []
 
@@ -182,8 +186,14 @@ class Factsandwich:
 
     @property
     def examples(self) -> list[Example]:
-        """The labelled posts that the classifier and the claim model learn from."""
-        return load_examples(self.settings.training_dir)
+        """The labelled posts that the classifier and the claim model learn from: the written posts
+        and the real ones of the corpus's training sources, as the models read them (social.py)."""
+        if self._examples is None:
+            posts = load_examples(self.settings.training_dir) + training_examples(
+                load_corpus(self.settings.corpus_dir)
+            )
+            self._examples = [replace(e, text=for_models(e.text)) for e in posts]
+        return self._examples
 
     @property
     def classifier_path(self) -> Path:
@@ -283,13 +293,18 @@ class Factsandwich:
         if not texts:
             return []
         settings = self.settings
-        vectors = self.encoder.encode(texts)
-        all_matches = self.matcher.match(
-            texts, vectors, top=3, suggest=settings.suggest_threshold, confident=settings.confident_threshold
-        )
+        model_texts = [for_models(t) for t in texts]
+        vectors = self.encoder.encode(model_texts)
+        candidates = self.matcher.match(model_texts, vectors, top=3, confident=settings.confident_threshold)
         classifier = self.classifier
-        probabilities = classifier.predict_proba(texts, vectors)
+        probabilities = classifier.predict_proba(model_texts, vectors)
         threshold = settings.flag_threshold if settings.flag_threshold is not None else classifier.threshold
+        # A flagged item shows its three best candidates whatever their confidence (a person decides);
+        # any other item only those a person should see.
+        all_matches = [
+            ranked if p >= threshold else [m for m in ranked if m.confidence >= settings.suggest_threshold]
+            for ranked, p in zip(candidates, probabilities, strict=True)
+        ]
         search = self.fact_check_search
         external: list[list[FactCheckMatch]] = [[] for _ in texts]
         if search is not None:
@@ -301,7 +316,7 @@ class Factsandwich:
             language = detect_language(text)
             flagged = probability >= threshold
             draft = None
-            if flagged and matches:
+            if flagged and matches and matches[0].confidence >= settings.suggest_threshold:
                 claim = self.claims.get(matches[0].claim_id)
                 if claim is not None:
                     draft = self.drafts.render(claim, language, channel, tone)
@@ -413,6 +428,7 @@ class Factsandwich:
         """Train the classifier on the claims and the labelled posts; evaluate on a dev split; save."""
         train_posts, dev_posts = split_dev(self.examples)
         decisions = labelled_decisions(self.store) if self.store is not None else []
+        decisions = [replace(e, text=for_models(e.text)) for e in decisions]
         train_set = claim_examples(self.claims) + train_posts + decisions
         texts = [e.text for e in train_set]
         classifier = MythClassifier(self.encoder.name)
@@ -463,5 +479,5 @@ def _item_row(record: ScanRecord) -> dict[str, Any]:
         "draft": data["draft"],
         "fact_checks": data["fact_checks"] or None,
         "top_claim": top["claim_id"] if top else None,
-        "priority": round(0.6 * data["myth_probability"] + 0.4 * (top["score"] if top else 0.0), 4),
+        "priority": round(0.6 * data["myth_probability"] + 0.4 * (top["confidence"] if top else 0.0), 4),
     }

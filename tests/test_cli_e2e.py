@@ -59,8 +59,13 @@ def test_scan_demo_flags_myths_with_drafts_and_spares_debunks(real_env: Path) ->
     assert len(spared) >= 4, sorted(DEMO_DEBUNKS - set(spared))
 
     for record in records:
-        if record["flagged"] and record["matches"]:
+        confidences = [m["confidence"] for m in record["matches"]]
+        assert confidences == sorted(confidences, reverse=True) and len(confidences) <= 3
+        if record["flagged"]:  # a person decides between the three best candidates
+            assert len(record["matches"]) == 3
+        if record["flagged"] and record["matches"][0]["confident"]:
             draft = record["draft"]
+            assert draft["claim_id"] == record["matches"][0]["claim_id"]
             assert draft["language"] == record["language"] and draft["channel"] == "short"
             assert set(draft["parts"]) == {"fact", "warning", "myth", "fallacy", "fact_repeat"}
             assert len(draft["text"]) <= 280

@@ -46,7 +46,30 @@ def test_matcher_finds_a_claim_by_its_own_wording(fake_app: Factsandwich) -> Non
     text = claim.myths["de"][3]
     (matches,) = fake_app.matcher.match([text], fake_app.encoder.encode([text]), top=3)
     assert matches[0].claim_id == claim.id and matches[0].matched_text == text
-    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    assert [m.confidence for m in matches] == sorted((m.confidence for m in matches), reverse=True)
+    assert 0.0 <= matches[-1].confidence <= matches[0].confidence <= 1.0 and len(matches) == 3
+
+
+def test_matcher_names_every_claim_a_post_mixes(fake_app: Factsandwich) -> None:
+    pensions, crime = fake_app.claims.get("refugees-paid-more-than-pensioners"), fake_app.claims.get("crime")
+    assert pensions is not None and crime is not None
+    text = f"{pensions.myths['de'][0]} {crime.myths['de'][0]}"
+    (matches,) = fake_app.matcher.match([text], fake_app.encoder.encode([text]), top=3)
+    assert {pensions.id, crime.id} <= {m.claim_id for m in matches}
+
+
+def test_flagged_items_always_get_three_ranked_candidates_with_confidences(fake_app: Factsandwich) -> None:
+    settings = dataclasses.replace(
+        fake_app.settings, flag_threshold=0.0, suggest_threshold=0.99, confident_threshold=0.995
+    )
+    app = Factsandwich(settings, store=fake_app.store, encoder=FakeEncoder())
+    (analysis,) = app.analyse(["Irgendwas mit Leuten, die hierher kommen."])
+    assert analysis.flagged and len(analysis.matches) == 3  # a person decides, the ranking helps
+    assert all(not m.confident for m in analysis.matches) and analysis.draft is None  # none earned
+    strict = Factsandwich(
+        dataclasses.replace(settings, flag_threshold=1.0), store=fake_app.store, encoder=FakeEncoder()
+    )
+    assert strict.analyse(["Irgendwas mit Leuten, die hierher kommen."])[0].matches == ()
 
 
 def test_classifier_is_seeded_and_saved_with_provenance(fake_app: Factsandwich, settings) -> None:  # type: ignore[no-untyped-def]

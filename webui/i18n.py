@@ -36,6 +36,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "priority": {"de": "Priorität", "en": "Priority"},
     "probability": {"de": "Mythos-Wahrscheinlichkeit", "en": "Myth probability"},
     "score": {"de": "Übereinstimmung", "en": "Match score"},
+    "confidence": {"de": "Wahrscheinlichkeit", "en": "Confidence"},
     "matched_text": {"de": "passende Formulierung", "en": "wording that matched"},
     "why_flagged": {"de": "Warum markiert", "en": "Why flagged"},
     "why_flagged_text": {
