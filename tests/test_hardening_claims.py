@@ -62,3 +62,11 @@ def test_one_id_in_a_yaml_and_a_yml_file_is_an_error(tmp_path: Path) -> None:
         load_claims(claims)
     code, _out, err = run_cli("claims", "validate", "--dir", str(claims))
     assert code == 1 and "also in jobs-taken.yaml" in err and err.count("\n") == 1
+
+
+def test_aliases_are_refused_without_libyaml_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from factsandwich import claims
+
+    monkeypatch.setattr(claims, "_FAST_LOADER", None)  # PyYAML built without libyaml: the Python loader
+    with pytest.raises(ClaimsError, match=r"bomb\.yaml:2: .*aliases"):
+        parse_claim(alias_bomb(), Path("bomb.yaml"))
