@@ -114,3 +114,21 @@ def test_readme_commands_continue_with_the_demos_data() -> None:
 @pytest.mark.parametrize("script", ["install.sh", "install-torch.sh", "test.sh"])
 def test_ci_scripts_parse(script: str) -> None:
     assert subprocess.run(["bash", "-n", str(PROJECT_ROOT / ".ci" / script)]).returncode == 0
+
+
+@pytest.mark.models
+def test_demo_readme_states_how_many_demo_myths_are_flagged(real_env: Path) -> None:
+    """The demo README's count of flagged myths is what a scan of the demo data flags (real models)."""
+    import json
+    import re
+
+    from conftest import DEMO, run_cli
+    from test_cli_e2e import DEMO_MYTHS
+
+    stated = re.search(r"What the demo flags today: (\d+) of these 13", (DEMO / "README.md").read_text())
+    assert stated is not None
+    code, out, _err = run_cli("scan", str(DEMO / "feeds"), str(DEMO / "posts.jsonl"))
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    flagged = {r["guid"] for r in records if r["flagged"]}
+    assert len(flagged & set(DEMO_MYTHS)) == int(stated.group(1)), sorted(set(DEMO_MYTHS) - flagged)
