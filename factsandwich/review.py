@@ -134,6 +134,46 @@ def queue_sources(store: Store) -> list[str]:
         return list(session.scalars(select(ItemRow.source).where(ItemRow.flagged.is_(True)).distinct()))
 
 
+@dataclass(frozen=True)
+class Age:
+    """How long ago, in the largest whole unit: (3, "h") reads "3 h"."""
+
+    amount: int
+    unit: str  # "min", "h", "d"
+
+
+def age(moment: dt.datetime | None, now: dt.datetime | None = None) -> Age | None:
+    if moment is None:
+        return None
+    seconds = max(0.0, ((now or utcnow()) - moment).total_seconds())
+    if seconds < 3600:
+        return Age(int(seconds // 60), "min")
+    if seconds < 86400:
+        return Age(int(seconds // 3600), "h")
+    return Age(int(seconds // 86400), "d")
+
+
+def source_names(store: Store) -> dict[str, str]:
+    """Readable names of the queue's sources: a subscription's name, else a file's name or the
+    address's host and path (never a local directory path)."""
+    from factsandwich.store import SubscriptionRow
+
+    with store.session() as session:
+        named = {
+            url: name for url, name in session.execute(select(SubscriptionRow.url, SubscriptionRow.name))
+        }
+        sources = session.scalars(select(ItemRow.source).where(ItemRow.flagged.is_(True)).distinct()).all()
+    names = {}
+    for source in sources:
+        if named.get(source):
+            names[source] = named[source]
+        elif "://" in source:
+            names[source] = source.split("://", 1)[1].removeprefix("www.")
+        else:
+            names[source] = source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return names
+
+
 def get_item(store: Store, item_id: int) -> ItemRow | None:
     with store.session() as session:
         return session.get(ItemRow, item_id)
@@ -315,6 +355,48 @@ def send_to_response(
             {"item_id": item.id, "claim_id": claim.id, "channel": channel, "text": draft.text},
         )
         return response.id
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A comms officer's note to the editors: this post repeats a myth that no pair covers yet."""
+
+    item_id: int
+    text: str
+    language: str
+    proposed_by: str
+    at: dt.datetime
+
+
+def propose_pair(store: Store, item_id: int, actor: str, form_token: str) -> bool:
+    """Ask the editors for a new pair for this item (audited; shown on their pairs page)."""
+    with store.session() as session:
+        if not store.use_form_token(session, form_token):
+            return False
+        item = session.get(ItemRow, item_id)
+        if item is None:
+            raise ReviewError(f"item {item_id} not found")
+        store.audit(session, actor, "item.propose_pair", "item", item.id, None, {"text": item.text[:1000]})
+        return True
+
+
+def pair_proposals(store: Store, limit: int = 20) -> list[Proposal]:
+    """The newest proposals, one per item."""
+    with store.session() as session:
+        rows = session.execute(
+            select(AuditRow, ItemRow)
+            .join(ItemRow, ItemRow.id == func.cast(AuditRow.object_id, ItemRow.id.type))
+            .where(AuditRow.action == "item.propose_pair")
+            .order_by(AuditRow.id.desc())
+            .limit(limit * 5)
+        ).all()
+    seen: set[int] = set()
+    proposals: list[Proposal] = []
+    for record, item in rows:
+        if item.id not in seen and len(proposals) < limit:
+            seen.add(item.id)
+            proposals.append(Proposal(item.id, item.text, item.language, record.actor, record.at))
+    return proposals
 
 
 def get_response(store: Store, response_id: int) -> ResponseRow | None:

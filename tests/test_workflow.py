@@ -379,6 +379,11 @@ def test_an_item_without_a_confident_match_preselects_no_pair(core: Factsandwich
     assert re.findall(r'value="([^"]+)"', candidates.group(1)) == ["welfare-magnet", "crime"]
     sure_page = comms.get(f"/items/{sure}").data.decode()
     assert "No matching myth" not in sure_page and _selected_claim(sure_page) == "jobs-taken"
+    # the comms officer can ask the editors for a new pair; they see the post on their page
+    assert f'action="/items/{none_at_all}/propose"' in comms.get(f"/items/{none_at_all}").data.decode()
+    comms.post(f"/items/{none_at_all}/propose", data={"form_token": token()})
+    editors_page = login(app, "editor").get("/claims").data.decode()
+    assert "Proposals for new pairs" in editors_page and "They take our jobs, says post p1." in editors_page
     # sending without a chosen pair drafts nothing and says why
     refused = respond(comms, none_at_all, claim_id="", seen_status="new")
     assert responses_of(core, none_at_all) == []
@@ -646,3 +651,24 @@ def test_migration_0004_keeps_marks_as_labels_and_parses_dates(tmp_path: Any) ->
         "2026-11-24 09:00:00",
         None,
     ]
+
+
+# -- a readable queue row ------------------------------------------------------------------------------
+
+
+def test_a_queue_row_shows_the_post_its_source_by_name_and_its_age(core: Factsandwich, app: Flask) -> None:
+    from factsandwich.subscriptions import add_feed
+
+    add_feed(store_of(core), "https://feeds.example/local.xml", "Musterstadt Bürgerforum")
+    now = utcnow()
+    add_item(core, "p1", published=(now - dt.timedelta(hours=3, minutes=5)).isoformat() + "Z")
+    with store_of(core).session() as session:
+        session.query(ItemRow).filter_by(guid="p1").update({"title": "Comment"})
+    page = login(app, "comms").get("/triage").data.decode()
+    row = re.search(r"<tr>\s*<td><input type=\"checkbox\".*?</tr>", page, re.S)
+    assert row is not None
+    assert "They take our jobs, says post p1." in row.group(0)  # the post's own text, not just "Comment"
+    assert "Musterstadt Bürgerforum" in row.group(0) and "feeds.example/local.xml" not in row.group(0)
+    assert re.search(r'<td class="num age">3 h</td>', row.group(0))
+    assert review.age(now - dt.timedelta(days=2, hours=1), now) == review.Age(2, "d")
+    assert review.age(now - dt.timedelta(minutes=7), now) == review.Age(7, "min")

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
+from factsandwich import review
 from factsandwich.claims import FALLACIES, LANGUAGES, STATUSES, Claim, claim_from_data
 from factsandwich.errors import ClaimsError
 from factsandwich.live_claims import (
@@ -133,7 +134,10 @@ def index() -> Any:
         if not query or query in c.id or any(query in w.casefold() for ws in c.myths.values() for w in ws)
     ]
     due = {c.id: c.review_due() for c in claims}
-    return render_template("claims.html", claims=claims, due=due, query=request.args.get("q", ""))
+    proposals = review.pair_proposals(_store())
+    return render_template(
+        "claims.html", claims=claims, due=due, query=request.args.get("q", ""), proposals=proposals
+    )
 
 
 @blueprint.route("/claims/new", methods=["GET", "POST"])

@@ -180,7 +180,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "candidates": {"de": "Kandidaten", "en": "Candidates"},
     "candidate": {"de": "Kandidat", "en": "candidate"},
     "other_pairs": {"de": "Andere Paare", "en": "Other pairs"},
-    "propose_pair": {"de": "Neues Paar anlegen", "en": "Propose a new pair"},
+    "propose_pair": {"de": "Neues Paar vorschlagen", "en": "Propose a new pair"},
     "organisation_missing": {
         "de": "Für ClaimReview fehlt der Name der Organisation: FACTSANDWICH_ORGANISATION setzen "
         "(und die Adresse veröffentlichter Antworten: FACTSANDWICH_RESPONSE_URL).",
@@ -225,6 +225,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file equals the stored pair; nothing changed.",
     },
     "imported": {"de": "Importiert.", "en": "Imported."},
+    "post": {"de": "Beitrag", "en": "Post"},
+    "age": {"de": "Alter", "en": "Age"},
+    "age_min": {"de": "{n} Min.", "en": "{n} min"},
+    "age_h": {"de": "{n} Std.", "en": "{n} h"},
+    "age_d": {"de": "{n} T.", "en": "{n} d"},
+    "probability_short": {"de": "Mythos", "en": "myth"},
+    "propose_pair_help": {
+        "de": "Kein Paar passt? Die Redaktion um ein neues Mythos-Fakten-Paar für diesen Beitrag bitten.",
+        "en": "No pair fits? Ask the editors for a new myth/fact pair for this post.",
+    },
+    "proposed": {
+        "de": "Der Redaktion vorgeschlagen: Sie sieht den Beitrag bei „Mythen & Fakten“.",
+        "en": "Proposed to the editors: they see the post under “Myths & facts”.",
+    },
+    "proposals": {
+        "de": "Vorschläge für neue Paare (aus der Sichtung)",
+        "en": "Proposals for new pairs (from triage)",
+    },
     "decide_conflict": {
         "de": "Nichts entschieden: Jemand hat die Antwort inzwischen geändert. Bitte die neue Fassung lesen.",
         "en": "Nothing decided: someone changed the response meanwhile. Please read the new version.",

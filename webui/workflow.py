@@ -179,6 +179,17 @@ def mark(item_id: int) -> Any:
     return go_back(url_for("triage.item", item_id=item_id))
 
 
+@blueprint.route("/items/<int:item_id>/propose", methods=["POST"])
+@requires("comms")
+def propose(item_id: int) -> Any:
+    from webui.security import actor
+    from webui.triage import _store
+
+    review.propose_pair(_store(), item_id, actor(), request.form.get("form_token", ""))
+    flash(translate("proposed", g.language), "ok")
+    return redirect(url_for("triage.item", item_id=item_id), code=303)
+
+
 @blueprint.app_errorhandler(413)
 def too_large(_error: Exception) -> Any:
     """A request over the upload limit (MAX_CONTENT_LENGTH): said in words, in the person's language."""
@@ -190,3 +201,22 @@ def too_large(_error: Exception) -> Any:
     limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
     message = translate("request_too_large", g.language).format(mb=max(1, limit // (1024 * 1024)))
     return render_template("error.html", message=message), 413
+
+
+@blueprint.app_context_processor
+def queue_helpers() -> dict[str, Any]:
+    """For the queue's rows: a readable source name and the item's age (from its publication, else
+    from when it was first seen)."""
+
+    def source_name(source: str) -> str:
+        from webui.triage import _store
+
+        names = g.get("_source_names")
+        if names is None:
+            names = g._source_names = review.source_names(_store())
+        return str(names.get(source, source))
+
+    def item_age(item: Any) -> review.Age | None:
+        return review.age(item.published_at or item.fetched_at)
+
+    return {"source_name": source_name, "item_age": item_age}
