@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from conftest import FakeEncoder
+from conftest import BOTH_DATABASES, FakeEncoder
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -258,6 +258,7 @@ def test_two_tabs_sending_one_item_make_one_draft(core: Factsandwich, app: Flask
     assert "This item has a response already; no second one was drafted." in page
 
 
+@BOTH_DATABASES
 def test_concurrent_drafts_of_one_item_store_one(core: Factsandwich) -> None:
     """Two people at the same moment (threads released together): one draft, the other is told."""
     item_id = add_item(core, "p1")
@@ -614,14 +615,15 @@ def _save_topics(core: Factsandwich, client: FlaskClient, claim_id: str, topics:
 # -- the migration fills the new columns from what was stored ------------------------------------------------
 
 
-def test_migration_0004_keeps_marks_as_labels_and_parses_dates(tmp_path: Any) -> None:
+@BOTH_DATABASES
+def test_migration_0004_keeps_marks_as_labels_and_parses_dates(settings: Settings) -> None:
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine, text
 
     from factsandwich.store import MIGRATIONS, migrate
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    engine = create_engine(settings.effective_database_url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
@@ -638,13 +640,14 @@ def test_migration_0004_keeps_marks_as_labels_and_parses_dates(tmp_path: Any) ->
                 text(
                     "INSERT INTO items (source, content_hash, title, text, language, published, fetched_at,"
                     " myth_probability, flagged, matches, priority, status) VALUES ('s', :h, '', 't', 'de',"
-                    " :p, '2026-12-01 00:00:00', 0.9, 1, '[]', 0.5, :s)"
+                    " :p, :f, 0.9, :flagged, '[]', 0.5, :s)"
                 ),
-                {"h": f"h{n}", "p": published, "s": status},
+                {"h": f"h{n}", "p": published, "s": status, "f": dt.datetime(2026, 12, 1), "flagged": True},
             )
     migrate(engine)
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT label, published_at FROM items ORDER BY id")).all()
+    engine.dispose()
     assert [r[0] for r in rows] == ["misinformation", None, None]
     assert [str(r[1])[:19] if r[1] else None for r in rows] == [
         "2026-11-20 09:00:00",
