@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from factsandwich.claims import Claim, ClaimSet, claim_from_data, load_claims, parse_claim
 from factsandwich.errors import FactsandwichError
@@ -36,7 +37,16 @@ def _data(claim: Claim) -> dict[str, Any]:
 
 
 def sync_from_directory(store: Store, directory: Path, actor: str = "claims_db") -> list[str]:
-    """Import new and changed pairs from claims_db/; return messages about kept UI edits."""
+    """Import new and changed pairs from claims_db/; return messages about kept UI edits. Two processes
+    that start on a new database at once (two scans, a scan and the web UI) both import: the one that
+    commits second finds the pairs stored and compares with them instead."""
+    try:
+        return _sync_from_directory(store, directory, actor)
+    except IntegrityError:  # the other process stored the same pairs first
+        return _sync_from_directory(store, directory, actor)
+
+
+def _sync_from_directory(store: Store, directory: Path, actor: str) -> list[str]:
     files = load_claims(directory)
     messages = []
     with store.session() as session:

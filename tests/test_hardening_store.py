@@ -148,3 +148,25 @@ def test_a_database_at_the_newest_revision_opens_without_alembic(
     assert Store(url).count_items() == 0
     with pytest.raises(AssertionError, match="Alembic ran"):
         Store(f"sqlite:///{tmp_path / 'new.sqlite'}")  # a new database is still migrated
+
+
+@BOTH_DATABASES
+def test_two_processes_importing_the_claims_into_a_new_database_at_once(settings: Settings) -> None:
+    """B has read the (empty) claims table and is adding the pairs when A imports and commits them."""
+    from factsandwich import live_claims
+
+    url = settings.effective_database_url
+    first, second = Store(url), Store(url)
+    audit = second.audit
+    raced: list[bool] = []
+
+    def audit_after_a(*args: Any, **kwargs: Any) -> None:
+        if not raced:
+            raced.append(True)
+            live_claims.sync_from_directory(first, settings.claims_dir)
+        audit(*args, **kwargs)
+
+    second.audit = audit_after_a  # type: ignore[method-assign]
+    assert live_claims.sync_from_directory(second, settings.claims_dir) == []
+    stored, _versions = live_claims.claims_fingerprint(second)
+    assert raced and stored == len(live_claims.load_claims(settings.claims_dir))
