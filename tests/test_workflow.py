@@ -675,3 +675,14 @@ def test_a_queue_row_shows_the_post_its_source_by_name_and_its_age(core: Factsan
     assert re.search(r'<td class="num age">3 h</td>', row.group(0))
     assert review.age(now - dt.timedelta(days=2, hours=1), now) == review.Age(2, "d")
     assert review.age(now - dt.timedelta(minutes=7), now) == review.Age(7, "min")
+
+
+def test_states_and_messages_are_german_for_a_german_user(core: Factsandwich, app: Flask) -> None:
+    add_user(store_of(core), "anna", ["comms", "spokesperson"], PASSWORD, "de")
+    item_id = add_item(core, "p1")
+    anna = login(app, "anna")
+    assert re.search(r'<strong class="status">neu</strong>', anna.get(f"/items/{item_id}").data.decode())
+    page = anna.get(respond(anna, item_id, seen_status="new").headers["Location"]).data.decode()
+    assert '<small class="status">Entwurf</small>' in page and "Antwortentwurf angelegt." in page
+    queue = anna.get("/triage?status=").data.decode()
+    assert ">in Antwort</option>" in queue  # the status filter in words
