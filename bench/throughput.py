@@ -22,6 +22,7 @@ from pathlib import Path
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.embed import CachedEncoder, Encoder, FusionEncoder
 from factsandwich.pipeline import Factsandwich, ScanSummary, embed_text
+from factsandwich.social import for_models
 from factsandwich.store import Store
 
 REALWORLD = PROJECT_ROOT.parent / "shared" / "datasets" / "realworld_feeds_fastfeedparser" / "benchmark_data"
@@ -58,7 +59,7 @@ def main() -> None:
         _ = warm.matcher, warm.classifier
         summary = ScanSummary()
         items = warm.select_new(warm.read(files, summary)[0], summary)
-        texts = [embed_text(i) for i in items]
+        texts = [for_models(embed_text(i)) for i in items]  # what the scan embeds
 
         app = Factsandwich(settings, store=Store(settings.effective_database_url))
         components = raw_components(warm.encoder)

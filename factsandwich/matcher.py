@@ -185,11 +185,11 @@ class ClaimMatcher:
 def _cosines(
     index: ClaimIndex, vectors: Vectors, claim_ids: Sequence[str]
 ) -> tuple[np.ndarray, list[dict[str, str]]]:
-    """The best wording's cosine per (text, claim), and that wording."""
+    """The best wording's cosine per (text, claim), negative ones included, and that wording."""
     column = {claim_id: j for j, claim_id in enumerate(claim_ids)}
     cosines = np.zeros((len(vectors), len(claim_ids)))
     wordings: list[dict[str, str]] = []
-    for row, candidates in enumerate(index.search(vectors, top=len(claim_ids))):
+    for row, candidates in enumerate(index.search(vectors, top=len(claim_ids), suggest=-1.0)):
         best = {}
         for candidate in candidates:
             cosines[row, column[candidate.claim_id]] = candidate.score

@@ -35,14 +35,15 @@ def _parts() -> frozenset[str]:
 
 
 def for_models(text: str) -> str:
-    """The text with hashtags as words, and without handles, URLs, RT prefixes and |LBR| markers."""
-    text = _LINE_BREAK.sub("\n", text)
-    text = _RETWEET.sub(" ", text)
-    text = _URL.sub(" ", text)
-    text = _HANDLE.sub(" ", text)
-    text = _HASHTAG.sub(lambda m: split_hashtag(m.group(1)), text)
-    lines = (_SPACES.sub(" ", line).strip(" :") for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    """The text with hashtags as words, and without handles, URLs, RT prefixes and |LBR| markers;
+    a post that is nothing but those (a bare link) stays as it is, so the models still read it."""
+    cleaned = _LINE_BREAK.sub("\n", text)
+    cleaned = _RETWEET.sub(" ", cleaned)
+    cleaned = _URL.sub(" ", cleaned)
+    cleaned = _HANDLE.sub(" ", cleaned)
+    cleaned = _HASHTAG.sub(lambda m: split_hashtag(m.group(1)), cleaned)
+    lines = (_SPACES.sub(" ", line).strip(" :") for line in cleaned.splitlines())
+    return "\n".join(line for line in lines if line) or text
 
 
 @lru_cache(maxsize=65_536)

@@ -6,6 +6,7 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import numpy as np
 from conftest import FakeEncoder
 
 from factsandwich.claims import load_claims
@@ -13,6 +14,7 @@ from factsandwich.classify import MythClassifier
 from factsandwich.config import PROJECT_ROOT
 from factsandwich.embed import CachedEncoder, MemoryCache
 from factsandwich.index import ClaimIndex
+from factsandwich.matcher import ClaimMatcher
 from factsandwich.pipeline import Factsandwich
 
 CLAIMS_DIR = PROJECT_ROOT / "claims_db"
@@ -157,3 +159,13 @@ def test_claims_db_changes_sync_unless_edited_in_the_ui(settings, tmp_path: Path
     assert live.get("terror").status == "needs_review"  # type: ignore[union-attr]
     assert "edited-in-ui" in live.get("crime").topics  # type: ignore[union-attr]
     assert len(messages) == 1 and messages[0].startswith("crime:")
+
+
+def test_a_text_unlike_every_wording_still_gets_three_ranked_candidates(fake_app: Factsandwich) -> None:
+    matcher = fake_app.matcher
+    wordings = matcher.index.wordings
+    same = np.ones((len(wordings), FakeEncoder.dim), dtype=np.float32) / np.sqrt(FakeEncoder.dim)
+    index = ClaimIndex(wordings, same, "test")  # every wording at one point of the sphere
+    opposite = ClaimMatcher(index, matcher.model, matcher.calibrator)
+    (matches,) = opposite.match(["Die kommen nur wegen dem Geld."], -same[:1], top=3)  # cosine -1 to all
+    assert len(matches) == 3 and all(m.score == -1.0 and 0.0 <= m.confidence <= 1.0 for m in matches)

@@ -37,3 +37,8 @@ def test_plain_text_is_unchanged() -> None:
 
 def test_an_email_address_is_not_a_handle() -> None:
     assert for_models("Schreiben Sie an presse@stadt.example") == "Schreiben Sie an presse@stadt.example"
+
+
+def test_a_post_that_is_only_a_link_or_a_handle_is_still_read() -> None:
+    assert for_models("https://t.co/abc") == "https://t.co/abc"
+    assert for_models("@someone") == "@someone"
