@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -124,14 +123,6 @@ def resolve_text(source: str, ref: str, datasets_dir: Path | None) -> str | None
     name, _, key = ref.partition(":")
     table = _table(datasets_dir, source, name)
     return table.get(key) if table is not None else None
-
-
-def strip_unshippable(records: Iterable[dict[str, object]]) -> list[dict[str, object]]:
-    """Records as they may be committed: texts of sources we may not redistribute are dropped."""
-    shippable = {"germeval2018", "web"}
-    return [
-        r if r.get("source") in shippable else {k: v for k, v in r.items() if k != "text"} for r in records
-    ]
 
 
 @lru_cache(maxsize=16)

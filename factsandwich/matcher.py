@@ -21,6 +21,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
@@ -132,18 +133,12 @@ class ClaimMatcher:
                     return cls(index, model, calibrator)
             except Exception:  # an unreadable cache file is rebuilt below
                 pass
-        wording_texts = [w.text for w in index.wordings]
-        wording_labels = [w.claim_id for w in index.wordings]
-        wording_vectors = encoder.encode(wording_texts)
-        post_vectors = encoder.encode([e.text for e in posts])
-        calibrator = _fit_calibrator(
-            index, wording_texts, wording_labels, wording_vectors, posts, others, encoder
-        )
-        model = ClaimModel().fit(
-            wording_texts + [e.text for e in posts],
-            np.vstack([wording_vectors, post_vectors]) if posts else wording_vectors,
-            wording_labels + [str(e.claim_id) for e in posts],
-        )
+        wordings = _Wordings([w.text for w in index.wordings], [w.claim_id for w in index.wordings])
+        wording_vectors = encoder.encode(wordings.texts)
+        texts = [e.text for e in posts] + [e.text for e in others]
+        vectors: Vectors = encoder.encode(texts) if texts else wording_vectors[:0]
+        calibrator = _fit_calibrator(index, wordings, wording_vectors, posts, others, vectors)
+        model = _claim_model(wordings, wording_vectors, posts, vectors[: len(posts)])
         if path is not None:
             _atomic_dump((model, calibrator), path)
         return cls(index, model, calibrator)
@@ -207,35 +202,48 @@ def _flat(features: np.ndarray) -> np.ndarray:
     return features.reshape(-1, features.shape[2])
 
 
+@dataclass(frozen=True)
+class _Wordings:
+    """The myth wordings as claim-model training data: texts and the claim each belongs to."""
+
+    texts: list[str]
+    claim_ids: list[str]
+
+
+def _claim_model(
+    wordings: _Wordings, wording_vectors: Vectors, posts: Sequence[Example], post_vectors: Vectors
+) -> ClaimModel:
+    """A claim model trained on every wording and these labelled myth posts."""
+    return ClaimModel().fit(
+        wordings.texts + [e.text for e in posts],
+        np.vstack([wording_vectors, post_vectors]),
+        wordings.claim_ids + [str(e.claim_id) for e in posts],
+    )
+
+
 def _fit_calibrator(
     index: ClaimIndex,
-    wording_texts: list[str],
-    wording_labels: list[str],
+    wordings: _Wordings,
     wording_vectors: Vectors,
     posts: Sequence[Example],
     others: Sequence[Example],
-    encoder: Encoder,
+    vectors: Vectors,
 ) -> LogisticRegression:
     """Fit P(correct | candidate features) on out-of-fold claim-model predictions: each labelled post
-    is scored by a model that never saw it, as a new post would be."""
-    claim_ids = sorted(set(wording_labels))
+    (`vectors`: the posts', then the others') is scored by a model that never saw it, as a new post
+    would be."""
+    claim_ids = sorted(set(wordings.claim_ids))
     texts = [e.text for e in posts] + [e.text for e in others]
-    vectors: Vectors = encoder.encode(texts) if texts else wording_vectors[:0]
     truth = [set(e.claim_ids) for e in posts] + [set() for _ in others]
     folds = np.arange(len(texts)) % CALIBRATION_FOLDS
     np.random.default_rng(SEED).shuffle(folds)
     probabilities = np.zeros((len(texts), len(claim_ids)))
-    n_posts = len(posts)
     for fold in range(CALIBRATION_FOLDS):
         held = np.flatnonzero(folds == fold)
         if not len(held):
             continue
-        train_posts = [i for i in range(n_posts) if folds[i] != fold]
-        model = ClaimModel().fit(
-            wording_texts + [posts[i].text for i in train_posts],
-            np.vstack([wording_vectors, vectors[train_posts]]) if train_posts else wording_vectors,
-            wording_labels + [str(posts[i].claim_id) for i in train_posts],
-        )
+        train = [i for i in range(len(posts)) if folds[i] != fold]
+        model = _claim_model(wordings, wording_vectors, [posts[i] for i in train], vectors[train])
         probabilities[held] = model.predict([texts[i] for i in held], vectors[held], claim_ids)
     cosines, _ = _cosines(index, vectors, claim_ids)
     features = _flat(candidate_features(cosines, probabilities))
