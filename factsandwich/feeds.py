@@ -148,6 +148,8 @@ class _Deadline:
 
 
 class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    """A connection whose socket the fetch's deadline shuts (for HTTPS too, through the subclass)."""
+
     def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
         kwargs["timeout"] = deadline.remaining()
         super().__init__(*args, **kwargs)
@@ -158,15 +160,8 @@ class _DeadlineHTTPConnection(http.client.HTTPConnection):
         self._deadline.guard(self.sock)
 
 
-class _DeadlineHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-        kwargs["timeout"] = deadline.remaining()
-        super().__init__(*args, **kwargs)
-        self._deadline = deadline
-
-    def connect(self) -> None:
-        super().connect()
-        self._deadline.guard(self.sock)
+class _DeadlineHTTPSConnection(_DeadlineHTTPConnection, http.client.HTTPSConnection):
+    """The same over TLS: `connect` wraps the socket first, then the deadline guards it."""
 
 
 class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
