@@ -39,6 +39,7 @@ from factsandwich.claims import Claim
 from factsandwich.config import Settings
 from factsandwich.pipeline import Factsandwich
 from factsandwich.store import ItemRow, Store
+from factsandwich.triage import priority
 
 TARGET_MS = 100.0
 CHUNK = 2_000
@@ -158,7 +159,7 @@ def synthetic_rows(core: Factsandwich, n: int, threshold: float, rng: random.Ran
                 "matches": matches,
                 "draft": draft(related[0], language) if flagged and related else None,
                 "top_claim": matches[0]["claim_id"] if matches else None,
-                "priority": round(0.6 * probability + 0.4 * (scores[0] if scores else 0.0), 4),
+                "priority": priority(probability, scores[0] if scores else None),
                 "status": status,
                 "dismiss_reason": rng.choice(("not_a_myth", "not_relevant", "duplicate"))
                 if status == "dismissed"

@@ -11,8 +11,9 @@ from functools import cache
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from factsandwich.errors import FactsandwichError
-from factsandwich.store import LoginAttemptRow, Store, UserRow, WebSessionRow, utcnow
+from factsandwich.dates import utcnow
+from factsandwich.errors import AccountError, LoginThrottled
+from factsandwich.store import LoginAttemptRow, Store, UserRow, WebSessionRow
 
 ROLES = ("admin", "editor", "comms", "spokesperson")
 ROLE_NAMES = {
@@ -26,14 +27,6 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
 UI_LANGUAGES = ("de", "en")
-
-
-class AccountError(FactsandwichError):
-    """A user name, role or password that cannot be used."""
-
-
-class LoginThrottled(FactsandwichError):
-    """Too many failed logins for this name or address."""
 
 
 @dataclass(frozen=True)

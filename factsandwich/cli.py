@@ -7,11 +7,8 @@ import csv
 import io
 import json
 import logging
-import os
 import secrets
-import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,13 +18,14 @@ from typing import IO, Any
 import click
 
 from factsandwich import monitor, subscriptions
-from factsandwich.accounts import ROLES, UI_LANGUAGES, AccountError, add_user
+from factsandwich.accounts import ROLES, UI_LANGUAGES, add_user
 from factsandwich.audit import audit_csv, audit_markdown, audit_rows, number_mismatches
 from factsandwich.claims import AS_OF_MAX_AGE_YEARS, REVIEW_MAX_AGE_DAYS, load_claims
 from factsandwich.classify import describe
 from factsandwich.config import PROJECT_ROOT, Settings
-from factsandwich.errors import FactsandwichError
+from factsandwich.errors import AccountError, FactsandwichError
 from factsandwich.factcheck_tuning import read_checkthat_pairs, read_pairs_jsonl, tuned_name
+from factsandwich.files import atomic_output, atomic_write_text
 from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
 from factsandwich.store import Store
@@ -161,34 +159,12 @@ def train() -> None:
 
 
 def _open_output(path: Path | None) -> Any:
-    return _atomic_file(path) if path else _stdout()
+    return atomic_output(path) if path else _stdout()
 
 
 @contextmanager
 def _stdout() -> Iterator[IO[str]]:
     yield sys.stdout
-
-
-@contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[str]]:
-    """Write to PATH.part and rename when complete: a crash never leaves a truncated report."""
-    part = path.with_name(path.name + ".part")
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if main_thread else None  # a `kill`
-    try:  # cleans up like Ctrl-C
-        with part.open("w", encoding="utf-8", newline="") as handle:
-            yield handle
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous)
-    os.replace(part, path)
-
-
-def _exit_on_sigterm(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)
 
 
 class _Report:
@@ -562,8 +538,7 @@ def _demo_account(store: Store, data_dir: Path) -> str:
     """A demo user with every role; its random password is kept (0600) in the data directory."""
     path = data_dir / "demo-password"
     if not path.is_file():
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
+        atomic_write_text(path, secrets.token_urlsafe(12), mode=0o600)
     password = path.read_text().strip()
     with contextlib.suppress(AccountError):  # the account exists from an earlier demo run
         add_user(store, "demo", list(ROLES), password, "de", actor="demo")

@@ -1,4 +1,9 @@
-"""One exception hierarchy: errors a user can cause carry a one-line message (what, where, how to fix)."""
+"""One exception hierarchy: errors a user can cause carry a one-line message (what, where, how to fix).
+Every error the library raises on purpose is defined here; the CLI and the web UI catch FactsandwichError."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class FactsandwichError(Exception):
@@ -23,3 +28,65 @@ class ConfigError(FactsandwichError):
 
 class FactCheckError(FactsandwichError):
     """An external fact-check file cannot be imported as a whole (file and what is wrong)."""
+
+
+class EditConflict(FactsandwichError):
+    """The pair or response was changed by someone else since the editor opened it."""
+
+
+class AccountError(FactsandwichError):
+    """A user name, role or password that cannot be used."""
+
+
+class LoginThrottled(FactsandwichError):
+    """Too many failed logins for this name or address."""
+
+
+class SubscriptionError(FactsandwichError):
+    """A feed URL, interval or OPML file that cannot be used."""
+
+
+class ReviewError(FactsandwichError):
+    """An action that does not fit the item's or response's state."""
+
+
+class NotFound(ReviewError):
+    """The item or response an action names does not exist (the web UI answers 404)."""
+
+
+class ChecksFailed(ReviewError):
+    """Approval refused: the response still has problems (length, structure, the pair's status)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            "the response cannot be approved while its checks report problems: " + "; ".join(problems)
+        )
+
+
+class PartTooLong(ReviewError):
+    """A part longer than any answer needs (a paste gone wrong): nothing is saved."""
+
+    def __init__(self, part: str, length: int, limit: int) -> None:
+        self.part, self.length = part, length
+        super().__init__(f"the part {part!r} has {length} characters; at most {limit} are kept")
+
+
+class ResponseExists(ReviewError):
+    """The item has a live response already: a second one is not drafted."""
+
+    def __init__(self, response_id: int) -> None:
+        self.response_id = response_id
+        super().__init__(
+            f"this item has a response already (#{response_id}); open it instead of drafting another"
+        )
+
+
+class StateChanged(ReviewError):
+    """The item was decided meanwhile (by someone else, another tab): the action needs a confirmation."""
+
+    def __init__(self, item_id: int, seen: str, current: str) -> None:
+        self.item_id, self.seen, self.current = item_id, seen, current
+        super().__init__(
+            f"item {item_id} is {current} now (the page showed {seen}); confirm to act on it anyway"
+        )

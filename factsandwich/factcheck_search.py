@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
+from factsandwich.dates import date_of
 from factsandwich.embed import Encoder, Vectors
 from factsandwich.factchecks import FactCheck
 from factsandwich.index import load_vectors, save_index
@@ -52,8 +52,6 @@ FEATURES = (
     "log_days",
     "in_window",
 )
-
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -82,17 +80,6 @@ class Reranker:
         return np.asarray(self.model.predict_proba(features)[:, 1], dtype=np.float64)
 
 
-def parse_date(value: str | None) -> dt.date | None:
-    """The date of an ISO timestamp or date (feeds and imports store them so), else None."""
-    match = _ISO_DATE.match(value or "")
-    if not match:
-        return None
-    try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
 class FactCheckSearch:
     """Dense + BM25 candidates over all imported fact-checks, scored by the re-ranker."""
 
@@ -107,7 +94,7 @@ class FactCheckSearch:
         self.fact_checks = list(fact_checks)
         self.encoder = encoder
         self.reranker = reranker
-        self._dates = [parse_date(f.published) for f in self.fact_checks]
+        self._dates = [date_of(f.published) for f in self.fact_checks]
         self._lexical = BM25([lexical_text(f) for f in self.fact_checks])
         self._vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, encoder.dim)
         self._index = faiss.IndexFlatIP(encoder.dim)
@@ -157,7 +144,7 @@ class FactCheckSearch:
         known = dates if dates is not None else [None] * len(texts)
         for row, (text, given) in enumerate(zip(texts, known, strict=True)):
             found = given if given is not None else embedded_post_date(text)  # "" means: no date
-            text_date = parse_date(found) if self.use_dates else None
+            text_date = date_of(found) if self.use_dates else None
             pool = list(dict.fromkeys(int(i) for i in [*dense_ids[row], *lexical_ids[row]] if i >= 0))
             dense = self._vectors[pool] @ queries[row]  # exact cosine for every candidate
             coverage = lexical[row, pool] / max(float(bounds[row]), 1e-6)

@@ -35,6 +35,7 @@ from factsandwich.embed import CachedEncoder, EmbeddingCache, Encoder, SentenceT
 from factsandwich.errors import FactCheckError
 from factsandwich.factcheck_search import FactCheckSearch, Reranker, document_text
 from factsandwich.factchecks import FactCheck
+from factsandwich.files import atomic_write_text
 
 POINTER = "factcheck-retriever.json"
 EPOCHS = 3
@@ -254,10 +255,7 @@ def load_tuned(models_dir: Path) -> TunedRetriever | None:
 
 
 def _write_pointer(models_dir: Path, name: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=models_dir, suffix=".tmp")
-    with os.fdopen(fd, "w") as out:
-        json.dump({"directory": name}, out)
-    os.replace(tmp, models_dir / POINTER)
+    atomic_write_text(models_dir / POINTER, json.dumps({"directory": name}))
 
 
 def _fine_tune(pairs: Sequence[tuple[str, str]], out: Path) -> None:

@@ -9,7 +9,6 @@ its line instead of failing the whole import.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -20,15 +19,15 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from factsandwich.dates import iso_date
 from factsandwich.errors import FactCheckError
-from factsandwich.text import content_hash, html_to_text
+from factsandwich.text import CONTROL_CHARS, content_hash, html_to_text
 
 COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 # Longest kept values, within the columns of store.FactCheckRow; longer text is shortened at a word.
 LIMITS = {"claim": 2000, "title": 500, "summary": 1000, "rating": 200, "publisher": 300, "published": 64}
 MAX_ID, MAX_URL = 300, 2048
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 _LANGUAGE = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*")
 
@@ -232,7 +231,7 @@ class _Reader:
             summary=_plain(raw.get("summary"), LIMITS["summary"]),
             rating=_plain(raw.get("rating"), LIMITS["rating"]),
             publisher=_plain(raw.get("publisher"), LIMITS["publisher"]),
-            published=_iso_date(_plain(raw.get("published"), LIMITS["published"])),
+            published=iso_date(_plain(raw.get("published"), LIMITS["published"])),
             url=url,
             language=_language(raw.get("language")) or self.language,
         )
@@ -418,7 +417,7 @@ def _plain(value: Any, limit: int) -> str:
     value = value[: 20 * limit]
     if "<" in value or "&" in value:
         value = html_to_text(value, max_chars=20 * limit)
-    return _shorten(" ".join(_CONTROL.sub("", value).split()), limit)
+    return _shorten(" ".join(CONTROL_CHARS.sub("", value).split()), limit)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -432,7 +431,7 @@ def _identifier(value: Any) -> str:
     """An id as stored: text without control characters; one longer than the column becomes its hash."""
     if value is None:
         return ""
-    text = _CONTROL.sub("", str(value)).strip()
+    text = CONTROL_CHARS.sub("", str(value)).strip()
     if len(text) > MAX_ID:
         return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     return text
@@ -464,49 +463,3 @@ def _language(value: Any) -> str:
         return ""
     match = _LANGUAGE.fullmatch(value.strip().lower())
     return match.group(1) if match else ""
-
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            "january jan januar jänner jän",
-            "february feb februar",
-            "march mar märz maerz mrz",
-            "april apr",
-            "may mai",
-            "june jun juni",
-            "july jul juli",
-            "august aug",
-            "september sep sept",
-            "october oct oktober okt",
-            "november nov",
-            "december dec dezember dez",
-        ),
-        1,
-    )
-    for name in names.split()
-}
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?")
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\.?\s*([^\W\d_]+)\.?,?\s*(\d{4})")  # 27 December 2018, 3. März 2024
-_MONTH_DAY_YEAR = re.compile(r"([^\W\d_]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})")  # December 27, 2018
-_NUMERIC_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")  # 27.12.2018
-
-
-def _iso_date(text: str) -> str:
-    """YYYY-MM-DD for the usual ways of writing a date (a timestamp gives its date), else `text`."""
-    year = month = day = None
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _NUMERIC_DATE.fullmatch(text):
-        day, month, year = (int(part) for part in match.groups())
-    elif match := _DAY_MONTH_YEAR.fullmatch(text):
-        day, month, year = int(match[1]), _MONTHS.get(match[2].casefold()), int(match[3])
-    elif match := _MONTH_DAY_YEAR.fullmatch(text):
-        month, day, year = _MONTHS.get(match[1].casefold()), int(match[2]), int(match[3])
-    if year is None or month is None or day is None:
-        return text
-    try:
-        return dt.date(year, month, day).isoformat()
-    except ValueError:
-        return text

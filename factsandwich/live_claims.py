@@ -20,12 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from factsandwich.claims import Claim, ClaimSet, claim_from_data, load_claims, parse_claim
-from factsandwich.errors import FactsandwichError
-from factsandwich.store import ClaimRow, ClaimVersionRow, Store, utcnow
-
-
-class EditConflict(FactsandwichError):
-    """The pair was changed by someone else since the editor opened it."""
+from factsandwich.dates import utcnow
+from factsandwich.errors import EditConflict
+from factsandwich.store import ClaimRow, ClaimVersionRow, Store
 
 
 def _hash(data: dict[str, Any]) -> str:

@@ -25,8 +25,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from factsandwich.dates import utcnow
 from factsandwich.pipeline import Factsandwich, ScanSummary
-from factsandwich.store import FeedStateRow, Store, SubscriptionRow, utcnow
+from factsandwich.store import FeedStateRow, Store, SubscriptionRow
 from factsandwich.subscriptions import MAX_INTERVAL_S, MIN_INTERVAL_S
 
 log = logging.getLogger("factsandwich.monitor")

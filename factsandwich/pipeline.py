@@ -55,6 +55,7 @@ from factsandwich.sandwich import Draft, DraftWriter
 from factsandwich.social import for_models
 from factsandwich.store import Store
 from factsandwich.text import content_hash, detect_language
+from factsandwich.triage import priority
 
 BATCH_SIZE = 512
 
@@ -479,5 +480,5 @@ def _item_row(record: ScanRecord) -> dict[str, Any]:
         "draft": data["draft"],
         "fact_checks": data["fact_checks"] or None,
         "top_claim": top["claim_id"] if top else None,
-        "priority": round(0.6 * data["myth_probability"] + 0.4 * (top["confidence"] if top else 0.0), 4),
+        "priority": priority(data["myth_probability"], top["confidence"] if top else None),
     }

@@ -18,10 +18,17 @@ from sqlalchemy.orm import Session
 
 from factsandwich.claims import Claim
 from factsandwich.classify import Example
-from factsandwich.errors import FactsandwichError
-from factsandwich.live_claims import EditConflict
+from factsandwich.dates import utcnow
+from factsandwich.errors import (
+    ChecksFailed,
+    EditConflict,
+    PartTooLong,
+    ResponseExists,
+    ReviewError,
+    StateChanged,
+)
 from factsandwich.sandwich import DraftWriter, check_parts, claim_problems, join_parts
-from factsandwich.store import AuditRow, ItemRow, ResponseRow, ResponseVersionRow, Store, utcnow
+from factsandwich.store import AuditRow, ItemRow, ResponseRow, ResponseVersionRow, Store
 
 DISMISS_REASONS = ("not_a_myth", "not_relevant", "duplicate")
 MARKS = ("misinformation", "disinformation")
@@ -33,48 +40,6 @@ MAX_PART_CHARS = 10_000
 LIVE_RESPONSE_STATUSES = ("draft", "approved")
 # Item states that close it: acting on such an item from a page that showed another state asks first.
 CLOSED_STATUSES = ("dismissed", "handled")
-
-
-class ReviewError(FactsandwichError):
-    """An action that does not fit the item's or response's state."""
-
-
-class ChecksFailed(ReviewError):
-    """Approval refused: the response still has problems (length, structure, the pair's status)."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = tuple(problems)
-        super().__init__(
-            "the response cannot be approved while its checks report problems: " + "; ".join(problems)
-        )
-
-
-class PartTooLong(ReviewError):
-    """A part longer than any answer needs (a paste gone wrong): nothing is saved."""
-
-    def __init__(self, part: str, length: int) -> None:
-        self.part, self.length = part, length
-        super().__init__(f"the part {part!r} has {length} characters; at most {MAX_PART_CHARS} are kept")
-
-
-class ResponseExists(ReviewError):
-    """The item has a live response already: a second one is not drafted."""
-
-    def __init__(self, response_id: int) -> None:
-        self.response_id = response_id
-        super().__init__(
-            f"this item has a response already (#{response_id}); open it instead of drafting another"
-        )
-
-
-class StateChanged(ReviewError):
-    """The item was decided meanwhile (by someone else, another tab): the action needs a confirmation."""
-
-    def __init__(self, item_id: int, seen: str, current: str) -> None:
-        self.item_id, self.seen, self.current = item_id, seen, current
-        super().__init__(
-            f"item {item_id} is {current} now (the page showed {seen}); confirm to act on it anyway"
-        )
 
 
 def _check_state(item: ItemRow, seen_status: str | None, confirmed: bool) -> None:
@@ -431,7 +396,7 @@ def edit_response(
     over MAX_PART_CHARS is refused (PartTooLong) before anything is stored."""
     for name, value in parts.items():
         if len(value) > MAX_PART_CHARS:
-            raise PartTooLong(name, len(value))
+            raise PartTooLong(name, len(value), MAX_PART_CHARS)
     with store.session() as session:
         if not store.use_form_token(session, form_token):
             return []

@@ -44,13 +44,10 @@ from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.dml import Insert, Update
 
+from factsandwich.dates import utcnow
 from factsandwich.embed import Vectors
 from factsandwich.errors import ConfigError
 from factsandwich.factchecks import FactCheck
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):

@@ -12,17 +12,14 @@ from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import select
 
-from factsandwich.errors import FactsandwichError
+from factsandwich.dates import utcnow
+from factsandwich.errors import SubscriptionError
 from factsandwich.feeds import is_url
-from factsandwich.store import FeedStateRow, Store, SubscriptionRow, utcnow
+from factsandwich.store import FeedStateRow, Store, SubscriptionRow
 
 MIN_INTERVAL_S = 60
 MAX_INTERVAL_S = 7 * 24 * 3600  # a week: a feed polled more rarely is not monitored
 MAX_URL_CHARS = 2048  # the column's size
-
-
-class SubscriptionError(FactsandwichError):
-    """A feed URL, interval or OPML file that cannot be used."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ import hashlib
 import re
 from html.parser import HTMLParser
 
+from factsandwich.dates import MONTHS
+
 _DROP_CONTENT = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math"}
 _BLOCK = {
     "p",
@@ -35,7 +37,8 @@ _BLOCK = {
     "hr",
 }
 _WHITESPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters but tab, line feed and carriage return: never kept in stored text.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # Elements whose content is code, never prose: dropped even when the element is never closed.
@@ -99,7 +102,7 @@ def html_to_text(html: str, max_chars: int = 20_000) -> str:
 
 def normalise_text(text: str, max_chars: int = 20_000) -> str:
     """Collapse whitespace, drop control characters, keep paragraph breaks, cap the length."""
-    text = _CONTROL.sub("", text)
+    text = CONTROL_CHARS.sub("", text)
     lines = (_WHITESPACE.sub(" ", line).strip() for line in text.splitlines())
     text = "\n".join(line for line in lines if line)
     if len(text) > max_chars:
@@ -266,27 +269,6 @@ def detect_language(text: str, default: str = "de") -> str:
     return max(scores, key=lambda lang: scores[lang])
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "januar", "jan"),
-            ("february", "februar", "feb"),
-            ("march", "märz", "mar"),
-            ("april", "apr"),
-            ("may", "mai"),
-            ("june", "juni", "jun"),
-            ("july", "juli", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oktober", "oct", "okt"),
-            ("november", "nov"),
-            ("december", "dezember", "dec", "dez"),
-        ],
-        1,
-    )
-    for name in names
-}
 # The signature that ends a pasted or exported tweet embed: "— Name (@handle) February 25, 2016"
 # (German: "25. Februar 2016").
 _EMBED_SIGNATURE = re.compile(
@@ -300,7 +282,7 @@ def embedded_post_date(text: str) -> str | None:
     found = _EMBED_SIGNATURE.search(text[-200:])
     if not found:
         return None
-    month = _MONTHS.get((found["month"] or found["month_de"]).casefold())
+    month = MONTHS.get((found["month"] or found["month_de"]).casefold())
     day, year = int(found["day"] or found["day_de"]), int(found["year"] or found["year_de"])
     if month is None or not 1 <= day <= 31:
         return None

@@ -11,8 +11,9 @@ import pytest
 from conftest import FakeEncoder
 
 from factsandwich.config import Settings
+from factsandwich.dates import date_of as parse_date
 from factsandwich.errors import FactCheckError
-from factsandwich.factcheck_search import FEATURES, FactCheckSearch, Reranker, parse_date
+from factsandwich.factcheck_search import FEATURES, FactCheckSearch, Reranker
 from factsandwich.factcheck_tuning import (
     TuningPair,
     fit_reranker,

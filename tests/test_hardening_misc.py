@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from factsandwich.cli import _atomic_file, _Report
+from factsandwich.cli import _Report
 from factsandwich.errors import ConfigError
 from factsandwich.feeds import FeedItem, FetchLimits, parse_feed, read_source
+from factsandwich.files import atomic_output
 from factsandwich.index import ClaimMatch
 from factsandwich.pipeline import Analysis, ScanRecord
 from factsandwich.store import Store
@@ -75,7 +76,7 @@ def test_configuration_mistakes_are_one_line_errors(tmp_path: Path, monkeypatch:
 def test_a_terminated_report_leaves_no_part_file(tmp_path: Path) -> None:
     out = tmp_path / "report.jsonl"
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(SystemExit), _atomic_file(out) as handle:
+    with pytest.raises(SystemExit), atomic_output(out) as handle:
         handle.write("{}\n")
         os.kill(os.getpid(), signal.SIGTERM)
     assert not out.exists() and not (tmp_path / "report.jsonl.part").exists()

@@ -12,11 +12,12 @@ from flask import Flask
 from test_webui import PASSWORD, app, cli_env, core, login  # noqa: F401  (fixtures)
 
 from factsandwich import accounts
-from factsandwich.accounts import LoginThrottled, authenticate
+from factsandwich.accounts import authenticate
+from factsandwich.errors import LoginThrottled, SubscriptionError
 from factsandwich.monitor import next_poll_after
 from factsandwich.pipeline import Factsandwich
 from factsandwich.store import utcnow
-from factsandwich.subscriptions import SubscriptionError, add_feed, list_feeds
+from factsandwich.subscriptions import add_feed, list_feeds
 
 
 @pytest.mark.parametrize(

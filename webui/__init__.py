@@ -13,8 +13,8 @@ from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from factsandwich.config import Settings
-from factsandwich.errors import FactsandwichError
-from factsandwich.live_claims import EditConflict
+from factsandwich.errors import EditConflict, FactsandwichError
+from factsandwich.files import atomic_write_text
 from factsandwich.pipeline import Factsandwich
 from factsandwich.store import Store
 from webui.i18n import translate
@@ -29,9 +29,7 @@ def _secret_key(settings: Settings) -> str:
     """A key kept in the data directory, so sessions survive restarts and are shared by workers."""
     path = settings.data_dir / "secret_key"
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        atomic_write_text(path, secrets.token_hex(32), mode=0o600)
     return path.read_text().strip()
 
 

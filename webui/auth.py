@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
-from factsandwich.accounts import LoginThrottled, authenticate, end_session, set_language, start_session
+from factsandwich.accounts import authenticate, end_session, set_language, start_session
+from factsandwich.errors import LoginThrottled
 from webui import core
 from webui.i18n import translate
 from webui.security import load_user, requires

@@ -14,9 +14,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from factsandwich import review
 from factsandwich.claims import FALLACIES, LANGUAGES, STATUSES, Claim, claim_from_data
-from factsandwich.errors import ClaimsError
+from factsandwich.errors import ClaimsError, EditConflict
 from factsandwich.live_claims import (
-    EditConflict,
     claim_history,
     claim_version,
     export_yaml,

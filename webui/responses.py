@@ -18,7 +18,7 @@ from flask import (
 )
 
 from factsandwich import review
-from factsandwich.live_claims import EditConflict
+from factsandwich.errors import ChecksFailed, EditConflict, PartTooLong
 from factsandwich.sandwich import CHANNEL_LIMITS, PARTS
 from webui import core
 from webui.i18n import translate
@@ -92,7 +92,7 @@ def edit(response_id: int) -> Any:
             request.form.get("form_token", ""),
             claim.canonical_myth(response.language),
         )
-    except review.PartTooLong as error:
+    except PartTooLong as error:
         message = translate("part_too_long", g.language).format(
             part=translate("part_" + error.part, g.language), n=error.length, max=review.MAX_PART_CHARS
         )
@@ -119,7 +119,7 @@ def _decide(response_id: int, approve: bool) -> Any:
             office_country=core().settings.office_country,
             override=override,
         )
-    except review.ChecksFailed:
+    except ChecksFailed:
         flash(translate("approve_refused_checks", g.language), "error")
         return redirect(url_for("responses.show", response_id=response_id), code=303)
     except EditConflict:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from factsandwich import review
+from factsandwich.errors import ResponseExists, StateChanged
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
 from webui.i18n import translate
 from webui.security import requires
@@ -41,7 +42,7 @@ def queue_url() -> str:
     return value if isinstance(value, str) and value.startswith("/triage") else url_for("triage.queue")
 
 
-def confirm_state_change(error: review.StateChanged) -> Any:
+def confirm_state_change(error: StateChanged) -> Any:
     """The action, unchanged, on a page that says what happened to the item meanwhile: one click to
     do it anyway (confirmed), or back to the item."""
     fields = [
@@ -101,9 +102,9 @@ def respond(item_id: int) -> Any:
             seen_status=_seen_status(),
             confirmed=_confirmed(),
         )
-    except review.StateChanged as error:
+    except StateChanged as error:
         return confirm_state_change(error)
-    except review.ResponseExists as error:
+    except ResponseExists as error:
         flash(translate("response_exists", g.language), "error")
         if g.user.has("spokesperson"):
             return redirect(url_for("responses.show", response_id=error.response_id), code=303)
@@ -132,7 +133,7 @@ def dismiss(item_ids: list[int]) -> Any:
             seen_status=_seen_status(),
             confirmed=_confirmed(),
         )
-    except review.StateChanged as error:
+    except StateChanged as error:
         return confirm_state_change(error)
     skipped = len(set(item_ids)) - changed
     message = translate("dismissed_n", g.language).format(n=changed)
@@ -173,7 +174,7 @@ def mark(item_id: int) -> Any:
             seen_status=_seen_status(),
             confirmed=_confirmed(),
         )
-    except review.StateChanged as error:
+    except StateChanged as error:
         return confirm_state_change(error)
     flash(translate("marked_as", g.language).format(kind=translate(kind, g.language)), "ok")
     return go_back(url_for("triage.item", item_id=item_id))
