@@ -270,27 +270,31 @@ def assign(
 
 
 class _ClaimGroups:
-    """The narratives of one claim during a rebuild, kept in growing arrays (not frozen values)."""
+    """The narratives of one claim during a rebuild: growing arrays and member lists, turned into
+    frozen values once at the end (no per-item copies)."""
 
-    def __init__(self, dim: int) -> None:
-        self.narratives: list[Narrative] = []
+    def __init__(self, claim_id: str | None, dim: int) -> None:
+        self.claim_id = claim_id
+        self.members: list[list[ClusterItem]] = []
+        self.kept: list[list[Signatures]] = []
         self.sums = np.zeros((8, dim), dtype=np.float32)
         self.centroids = np.zeros((8, dim), dtype=np.float32)
         self.signatures = np.zeros((8, PERMUTATIONS), dtype=np.uint32)
         self.owners = np.zeros(8, dtype=np.intp)
         self.n_signatures = 0
 
-    def add_signature(self, owner: int, signature: Signatures) -> None:
+    def keep_signature(self, owner: int, signature: Signatures) -> None:
         if self.n_signatures == len(self.signatures):
             self.signatures = np.vstack([self.signatures, np.zeros_like(self.signatures)])
             self.owners = np.concatenate([self.owners, np.zeros_like(self.owners)])
         self.signatures[self.n_signatures] = signature
         self.owners[self.n_signatures] = owner
         self.n_signatures += 1
+        self.kept[owner].append(signature)
 
     def place(self, item: ClusterItem, params: NarrativeParams) -> None:
         signature = minhash(item.text)
-        k = len(self.narratives)
+        k = len(self.members)
         n = self.n_signatures
         index, reason, _ = _decide(
             item.vector, signature, self.centroids[:k], self.signatures[:n], self.owners[:n], params
@@ -299,17 +303,35 @@ class _ClaimGroups:
             if k == len(self.sums):
                 self.sums = np.vstack([self.sums, np.zeros_like(self.sums)])
                 self.centroids = np.vstack([self.centroids, np.zeros_like(self.centroids)])
-            self.narratives.append(_open(item, signature))
             index = k
+            self.members.append([item])
+            self.kept.append([])
             self.sums[index] = item.vector
-            self.add_signature(index, signature)
+            self.keep_signature(index, signature)
         else:
-            keep = reason != "copy" and len(self.narratives[index].signatures) < params.max_signatures
-            self.narratives[index] = _join(self.narratives[index], item, signature, keep)
+            self.members[index].append(item)
             self.sums[index] += item.vector
-            if keep:
-                self.add_signature(index, signature)
+            if reason != "copy" and len(self.kept[index]) < params.max_signatures:
+                self.keep_signature(index, signature)
         self.centroids[index] = _unit(self.sums[index])
+
+    def narratives(self) -> list[Narrative]:
+        found = []
+        for index, members in enumerate(self.members):
+            times = [t for t in (_naive_utc(m.published) for m in members) if t is not None]
+            found.append(
+                Narrative(
+                    id=narrative_id(members[0].id),
+                    claim_id=self.claim_id,
+                    item_ids=tuple(m.id for m in members),
+                    vector_sum=self.sums[index].copy(),
+                    signatures=np.vstack(self.kept[index]),
+                    first_seen=min(times) if times else None,
+                    last_seen=max(times) if times else None,
+                    sources=_add_sources((), ((m.source, 1) for m in members)),
+                )
+            )
+        return found
 
 
 def group_narratives(
@@ -320,9 +342,9 @@ def group_narratives(
     groups: dict[str | None, _ClaimGroups] = {}
     for item in _time_order(items):
         if item.claim_id not in groups:
-            groups[item.claim_id] = _ClaimGroups(len(item.vector))
+            groups[item.claim_id] = _ClaimGroups(item.claim_id, len(item.vector))
         groups[item.claim_id].place(item, params)
-    found = [n for g in groups.values() for n in g.narratives]
+    found = [n for g in groups.values() for n in g.narratives()]
     return tuple(sorted(found, key=lambda n: (-n.size, n.id)))
 
 

@@ -132,6 +132,7 @@ def test_the_full_rebuild_agrees_with_incremental_assignment() -> None:
     assert sorted((n.id, n.item_ids) for n in rebuilt) == sorted((n.id, n.item_ids) for n in narratives)
     for n in rebuilt:
         twin = next(m for m in narratives if m.id == n.id)
+        assert n == twin  # claim, members, first and last seen, sources
         assert np.allclose(n.vector_sum, twin.vector_sum, atol=1e-5)
         assert len(n.signatures) == len(twin.signatures)
     assert [n.size for n in rebuilt] == sorted((n.size for n in rebuilt), reverse=True)
