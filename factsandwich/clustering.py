@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,9 @@ _rng = np.random.default_rng(20261201)
 _HASH_A = (_rng.integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64) * np.uint64(2)) + np.uint64(1)
 _HASH_B = _rng.integers(0, 2**63, size=PERMUTATIONS, dtype=np.uint64)
 _WORD = re.compile(r"[^\W_]+")
+_NOT_TEXT = re.compile(
+    r"(?:^|\s)RT\s+@\w+:?|\|LBR\||\b(?:https?://|www\.)\S+|(?<![\w@])@\w{1,30}", re.IGNORECASE
+)
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -112,15 +116,13 @@ def _time_order(items: Iterable[ClusterItem]) -> list[ClusterItem]:
 
 
 def shingles(text: str, size: int = 3) -> frozenset[int]:
-    """Hashed word `size`-grams of the text as the models read it (hashtags as words; handles, links
-    and RT prefixes gone, so a retweet shingles like its original); a shorter text is one shingle."""
-    words = _WORD.findall(for_models(text).casefold())
+    """Hashed word `size`-grams of the text without handles, links, RT prefixes and `|LBR|` markers (so
+    a retweet shingles like its original; `#tag` reads as `tag`); a shorter text is one shingle."""
+    words = _WORD.findall(_NOT_TEXT.sub(" ", text).casefold())
     if not words:
         return frozenset()
-    grams = [" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))]
-    return frozenset(
-        int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "little") for g in grams
-    )
+    grams = [" ".join(words[i : i + size]).encode("utf-8") for i in range(max(1, len(words) - size + 1))]
+    return frozenset(zlib.crc32(g) | (zlib.crc32(g, 0x9E3779B9) << 32) for g in grams)
 
 
 def minhash(text: str) -> Signatures:
@@ -254,9 +256,10 @@ def assign(
     claim are compared (pass those of that claim; others are ignored); cost: their count × dimension."""
     own = [n for n in narratives if n.claim_id == item.claim_id]
     signature = minhash(item.text)
-    centroids = (
-        np.vstack([n.centroid for n in own]) if own else np.zeros((0, len(item.vector)), dtype=np.float32)
+    sums = (
+        np.vstack([n.vector_sum for n in own]) if own else np.zeros((0, len(item.vector)), dtype=np.float32)
     )
+    centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
     signatures = (
         np.vstack([n.signatures for n in own]) if own else np.zeros((0, PERMUTATIONS), dtype=np.uint32)
     )
