@@ -262,3 +262,19 @@ def test_keywords_prefer_words_that_set_a_cluster_apart() -> None:
     first, second = keywords_by_cluster(clusters, ["Migranten sind überall", "Migranten heute"], top=2)
     assert first[0] == "klimageld" and second[0] == "grundschule"
     assert "die" not in first + second and "und" not in first + second
+
+
+def test_the_clusters_are_those_of_scikit_learn_s_agglomerative_clustering() -> None:
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(12, 16)).astype(np.float32)
+    vectors = centres[rng.integers(0, 12, 200)] + rng.normal(0, 0.3, (200, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    for distance in (0.2, 0.5, 0.8):
+        ours = cluster_labels(vectors, EmergingParams(distance=distance, min_size=1))
+        theirs = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
+        ).fit_predict(vectors)
+        assert adjusted_rand_score(ours, theirs) == 1.0
