@@ -431,12 +431,14 @@ class EmergingParams:
     clusters are noise; `window`: only items published (or, undated, kept) within it before `now`;
     `assign_cosine`: similarity to a centroid from which a new item joins a cluster; `exact_limit`:
     up to this many items are clustered exactly (memory grows with its square), beyond it the newest
-    `exact_limit` are clustered and the older ones join those clusters by `assign_cosine`."""
+    `exact_limit` are clustered and the older ones join those clusters by `assign_cosine`. The
+    defaults were tuned on the real corpus's training sources for the fusion encoder (bench/clustering.py,
+    docs/benchmarks.md "Narratives and emerging myths")."""
 
-    distance: float = 0.45
+    distance: float = 0.65
     min_size: int = 3
     window: dt.timedelta | None = dt.timedelta(days=14)
-    assign_cosine: float = 0.6
+    assign_cosine: float = 0.5
     typical: int = 3
     keywords: int = 8
     exact_limit: int = 3000
