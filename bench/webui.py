@@ -201,8 +201,8 @@ def main() -> None:
         core = Factsandwich(settings, store=store)
 
         start = time.perf_counter()
-        classifier = core.classifier  # loads the encoder; trains once in this fresh data dir
-        threshold = settings.flag_threshold or classifier.threshold
+        _ = core.classifier  # loads the encoder; trains once in this fresh data dir
+        threshold = core.flag_threshold
         model_seconds = time.perf_counter() - start
 
         start = time.perf_counter()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import delete, func, select, update
@@ -13,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from factsandwich.dates import utcnow
 from factsandwich.errors import AccountError, LoginThrottled
+from factsandwich.storage.values import User
 from factsandwich.store import LoginAttemptRow, Store, UserRow, WebSessionRow
 
 ROLES = ("admin", "editor", "comms", "spokesperson")
@@ -28,17 +28,19 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
 UI_LANGUAGES = ("de", "en")
 
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    name: str
-    roles: frozenset[str]
-    language: str
-
-    def has(self, *roles: str) -> bool:
-        """True when the user holds one of `roles` (admins hold all)."""
-        return "admin" in self.roles or any(r in self.roles for r in roles)
+__all__ = [
+    "ROLES",
+    "ROLE_NAMES",
+    "UI_LANGUAGES",
+    "User",
+    "add_user",
+    "authenticate",
+    "end_session",
+    "get_user",
+    "session_user",
+    "set_language",
+    "start_session",
+]
 
 
 def _user(row: UserRow) -> User:

@@ -26,9 +26,9 @@ from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.errors import AccountError, FactsandwichError
 from factsandwich.factcheck_tuning import read_checkthat_pairs, read_pairs_jsonl, tuned_name
 from factsandwich.files import atomic_output, atomic_write_text
-from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary
+from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary, make_factsandwich
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
-from factsandwich.store import Store
+from factsandwich.storage import Store
 
 CSV_FIELDS = (
     "source",
@@ -51,7 +51,7 @@ def _settings() -> Settings:
 
 
 def _open_app(*, use_store: bool = True) -> Factsandwich:
-    app = Factsandwich.open(_settings(), use_store=use_store)
+    app = make_factsandwich(_settings(), use_store=use_store)
     if not app.classifier_path.is_file():  # not MythClassifier.load: the pipeline loads it (once) anyway
         click.echo("first run: training the myth classifier and building the claim index ...", err=True)
     return app
@@ -138,8 +138,9 @@ def claims_audit(fmt: str, directory: Path | None, out: Path | None) -> None:
 @claims.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def claims_list(fmt: str) -> None:
-    """List the pairs (JSON: id, status, myths, fact, sources and every other field)."""
-    claim_set = load_claims(_settings().claims_dir)
+    """List the live pairs, as the web UI's editors left them (JSON: id, status, myths, fact, sources
+    and every other field)."""
+    claim_set = make_factsandwich(_settings()).claims
     if fmt == "json":
         click.echo(json.dumps([c.to_dict() for c in claim_set], ensure_ascii=False, indent=2))
         return
@@ -150,7 +151,7 @@ def claims_list(fmt: str) -> None:
 @main.command()
 def train() -> None:
     """Train the myth classifier on the claims and the labelled posts; print its dev metrics."""
-    app = Factsandwich.open(_settings())
+    app = make_factsandwich(_settings())
     click.echo("training the myth classifier ...", err=True)
     classifier = app.train()
     click.echo(describe(classifier.metadata))
@@ -390,7 +391,7 @@ def fact_checks_import(file: Path, collection: str, language: str) -> None:
     {"id", "claim", "title", "summary", "rating", "publisher", "date", "url"} records), a JSON array,
     schema.org ClaimReview JSON-LD, or an HTML page with ClaimReview markup."""
     started = time.perf_counter()
-    app = Factsandwich.open(_settings())
+    app = make_factsandwich(_settings())
     read, added, updated = app.import_fact_checks(file, collection, language=language)
     for problem in read.problems:
         click.echo(f"skipped: {problem}", err=True)
@@ -440,7 +441,7 @@ def fact_checks_tune(
     else:
         raise click.UsageError("give either --pairs, or --queries, --qrels and --collection")
     started = time.perf_counter()
-    app = Factsandwich.open(_settings())
+    app = make_factsandwich(_settings())
     tuned = app.tune_fact_checks(training, log=lambda message: click.echo(message, err=True))
     click.echo(
         f"tuned {tuned.directory.name} on {len(training)} pairs in {time.perf_counter() - started:.0f} s"
@@ -495,8 +496,7 @@ def _serve(host: str, port: int) -> None:
     from webui import create_app
 
     app = create_app()
-    core = app.extensions["factsandwich"]
-    _ = core.matcher, core.classifier  # load before the first request, not during it
+    app.extensions["factsandwich"].load_models()  # before the first request, not during it
     click.echo(f"serving the web UI on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     waitress.serve(app, host=host, port=port, threads=8, ident="factsandwich")
 

@@ -14,20 +14,16 @@ stored items skipped.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import signal
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
-
 from factsandwich.dates import utcnow
 from factsandwich.pipeline import Factsandwich, ScanSummary
-from factsandwich.store import FeedStateRow, Store, SubscriptionRow
 from factsandwich.subscriptions import MAX_INTERVAL_S, MIN_INTERVAL_S
 
 log = logging.getLogger("factsandwich.monitor")
@@ -53,33 +49,6 @@ class RoundReport:
     failed: int = 0
 
 
-def claim_due_feed(store: Store, now: dt.datetime) -> tuple[str, int] | None:
-    """Lease the most overdue subscription to this process: (url, interval) or None when none is due."""
-    for _attempt in range(200):
-        try:
-            with store.session() as session:
-                row = session.execute(
-                    select(SubscriptionRow.url, SubscriptionRow.interval_s, SubscriptionRow.next_poll)
-                    .where(SubscriptionRow.next_poll <= now)
-                    .order_by(SubscriptionRow.next_poll)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                ).first()
-                if row is None:
-                    return None
-                claimed = session.execute(
-                    update(SubscriptionRow)
-                    .where(SubscriptionRow.url == row.url, SubscriptionRow.next_poll == row.next_poll)
-                    .values(next_poll=max(now, utcnow()) + LEASE)
-                )
-                if claimed.rowcount == 1:  # type: ignore[attr-defined]
-                    return str(row.url), int(row.interval_s)
-            # another monitor took it between our read and our update: look again
-        except OperationalError:  # SQLite: another process holds the write lock for a moment
-            time.sleep(0.05)
-    raise RuntimeError("could not claim a feed: the database stayed locked")
-
-
 def poll_due(
     app: Factsandwich, now: dt.datetime | None = None, stop: Callable[[], bool] = lambda: False
 ) -> RoundReport:
@@ -89,7 +58,7 @@ def poll_due(
         raise ValueError("the monitor needs a store")
     report = RoundReport()
     while not stop():
-        claimed = claim_due_feed(store, now or utcnow())
+        claimed = store.claim_due_feed(now or utcnow(), LEASE)
         if claimed is None:
             break
         url, interval_s = claimed
@@ -100,14 +69,11 @@ def poll_due(
         report.processed += summary.processed
         report.flagged += summary.flagged
         report.not_modified += summary.not_modified
-        with store.session() as session:
-            state = session.get(FeedStateRow, url)
-            errors = state.error_count if state else 0
-            # From the later of the round's clock and now: a feed never becomes due again in its round.
-            scheduled = next_poll_after(max(now or utcnow(), utcnow()), interval_s, errors)
-            subscription = session.get(SubscriptionRow, url)
-            if subscription is not None:
-                subscription.next_poll = scheduled
+        # From the later of the round's clock and now: a feed never becomes due again in its round.
+        start = max(now or utcnow(), utcnow())
+        errors, scheduled = store.schedule_next_poll(
+            url, functools.partial(next_poll_after, start, interval_s)
+        )
         if summary.failed:
             report.failed += 1
             log.warning(
@@ -138,7 +104,7 @@ def run(app: Factsandwich, *, idle_s: float = 30.0, rounds: int | None = None) -
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        _ = app.matcher, app.classifier  # load before the first feed
+        app.load_models()  # before the first feed
         done = 0
         while not stopping.is_set() and (rounds is None or done < rounds):
             report = poll_due(app, stop=stopping.is_set)

@@ -15,24 +15,15 @@ fetches the feed in full again) skips stored items and completes the rest.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from factsandwich.claims import ClaimSet, load_claims
-from factsandwich.classify import (
-    Example,
-    MythClassifier,
-    best_threshold,
-    binary_metrics,
-    claim_examples,
-    load_examples,
-    new_metadata,
-    split_dev,
-)
+from factsandwich.classify import Example, MythClassifier
 from factsandwich.config import Settings
-from factsandwich.corpus import load_corpus, training_examples
 from factsandwich.dates import published_at
 from factsandwich.embed import (
     CachedEncoder,
@@ -50,12 +41,13 @@ from factsandwich.feeds import FeedItem, FetchLimits, SourceResult, expand_sourc
 from factsandwich.index import ClaimMatch
 from factsandwich.live_claims import claims_fingerprint, load_live_claims, sync_from_directory
 from factsandwich.matcher import ClaimMatcher
-from factsandwich.review import labelled_decisions
 from factsandwich.sandwich import Draft, DraftWriter
 from factsandwich.social import for_models
-from factsandwich.store import Store
+from factsandwich.storage import Store
+from factsandwich.storage.null import NullStore, ScanStore
 from factsandwich.text import content_hash, detect_language
-from factsandwich.triage import priority
+from factsandwich.training import labelled_decisions, labelled_posts, train_classifier
+from factsandwich.triage import flag_threshold, priority
 
 BATCH_SIZE = 512
 
@@ -140,6 +132,7 @@ class Factsandwich:
         self.settings = settings
         self._retriever = retriever
         self.store = store
+        self.storage: ScanStore = store if store is not None else NullStore()  # what a scan writes to
         self._cache: EmbeddingCache = store if store is not None else MemoryCache()
         self._encoder = encoder
         self._claims: ClaimSet | None = None
@@ -151,22 +144,34 @@ class Factsandwich:
         self._examples: list[Example] | None = None
         self.drafts = DraftWriter(settings.templates_dir, office_country=settings.office_country)
         self.warnings: list[str] = []
+        if store is not None:
+            self.sync_claims()  # start-up: the live pairs take in what changed in claims_db/
 
     @classmethod
     def open(cls, settings: Settings, *, use_store: bool = True) -> Factsandwich:
-        store = Store(settings.effective_database_url) if use_store else None
-        return cls(settings, store=store)
+        return make_factsandwich(settings, use_store=use_store)
+
+    def load_models(self) -> None:
+        """Load (or build) the claim index and the classifier now, not during the first request."""
+        _ = self.matcher, self.classifier
+
+    def sync_claims(self) -> None:
+        """Bring the store's live pairs up to date with claims_db/ (a pair edited in the web UI is
+        kept, and the conflict named in `warnings`); the next use of the claims reads them. Called
+        once at start-up; never from a getter."""
+        if self.store is not None:
+            self.warnings.extend(sync_from_directory(self.store, self.settings.claims_dir))
+            self.reload_claims()
 
     # -- parts -----------------------------------------------------------------------------------
 
     @property
     def claims(self) -> ClaimSet:
-        """With a store: its live copy, synchronised with claims_db/ first; without: claims_db/ itself."""
+        """With a store: its live copy (synchronised at start-up, `sync_claims`); without: claims_db/."""
         if self._claims is None:
             if self.store is None:
                 self._claims = load_claims(self.settings.claims_dir)
             else:
-                self.warnings.extend(sync_from_directory(self.store, self.settings.claims_dir))
                 self._claims = load_live_claims(self.store)
                 self._claims_fingerprint = claims_fingerprint(self.store)
         return self._claims
@@ -190,10 +195,7 @@ class Factsandwich:
         """The labelled posts that the classifier and the claim model learn from: the written posts
         and the real ones of the corpus's training sources, as the models read them (social.py)."""
         if self._examples is None:
-            posts = load_examples(self.settings.training_dir) + training_examples(
-                load_corpus(self.settings.corpus_dir)
-            )
-            self._examples = [replace(e, text=for_models(e.text)) for e in posts]
+            self._examples = labelled_posts(self.settings.training_dir, self.settings.corpus_dir)
         return self._examples
 
     @property
@@ -279,6 +281,40 @@ class Factsandwich:
         if self._claims is not None and changed:
             self.reload_claims()
 
+    @property
+    def flag_threshold(self) -> float:
+        """The myth probability from which an item is flagged (triage.flag_threshold)."""
+        return flag_threshold(self.settings.flag_threshold, self.classifier.threshold)
+
+    def health(self) -> dict[str, Any]:
+        """Database, claim index and models, each with its state ({"ok": ..., "checks": ...}); a part
+        that is down is reported with its error's type, never raised (this exists to say what is wrong)."""
+        checks: dict[str, Any] = {}
+        started = time.perf_counter()
+        try:
+            if self.store is None:
+                raise RuntimeError("no store")
+            self.store.ping()
+            checks["database"] = {"ok": True}
+        except Exception as exc:
+            checks["database"] = {"ok": False, "error": type(exc).__name__}
+        try:
+            checks["index"] = {
+                "ok": True,
+                "claims": len(self.claims.active),
+                "wordings": self.matcher.index.size,
+            }
+            checks["models"] = {
+                "ok": True,
+                "encoder": self.encoder.name,
+                "classifier": self.classifier.metadata.get("version"),
+            }
+        except Exception as exc:
+            checks["index"] = checks.get("index", {"ok": False, "error": type(exc).__name__})
+            checks["models"] = {"ok": False, "error": type(exc).__name__}
+        healthy = all(c["ok"] for c in checks.values())
+        return {"ok": healthy, "checks": checks, "seconds": round(time.perf_counter() - started, 3)}
+
     # -- analysis ----------------------------------------------------------------------------------
 
     def analyse(
@@ -299,7 +335,7 @@ class Factsandwich:
         candidates = self.matcher.match(model_texts, vectors, top=3, confident=settings.confident_threshold)
         classifier = self.classifier
         probabilities = classifier.predict_proba(model_texts, vectors)
-        threshold = settings.flag_threshold if settings.flag_threshold is not None else classifier.threshold
+        threshold = self.flag_threshold
         # A flagged item shows its three best candidates whatever their confidence (a person decides);
         # any other item only those a person should see.
         all_matches = [
@@ -343,15 +379,15 @@ class Factsandwich:
         succeeded: list[SourceResult] = []
         for source in expand_sources(list(sources)):
             summary.sources += 1
-            state = self.store.get_feed_state(source) if self.store and is_url(source) else None
+            state = self.storage.get_feed_state(source) if is_url(source) else None
             result = read_source(
                 source, limits, state.etag if state else None, state.last_modified if state else None
             )
             summary.warnings.extend(result.warnings)
             if result.error:
                 summary.failed.append((source, result.error))
-                if self.store is not None and is_url(source):
-                    self.store.record_feed_error(source, result.error)
+                if is_url(source):
+                    self.storage.record_feed_error(source, result.error)
             else:
                 succeeded.append(result)
             summary.not_modified += int(result.not_modified)
@@ -361,14 +397,12 @@ class Factsandwich:
 
     def confirm(self, results: Sequence[SourceResult]) -> None:
         """Record the validators and the success of sources whose items are all stored."""
-        if self.store is None:
-            return
         for result in results:
             if is_url(result.source):
-                self.store.record_feed_success(result.source, result.etag, result.last_modified)
+                self.storage.record_feed_success(result.source, result.etag, result.last_modified)
 
     def select_new(self, items: Iterable[FeedItem], summary: ScanSummary) -> list[FeedItem]:
-        """Drop empty items and duplicates (in this run and, with a store, already stored)."""
+        """Drop empty items and duplicates (in this run and already stored)."""
         fresh: list[FeedItem] = []
         seen: set[tuple[str, str]] = set()
         for item in items:
@@ -385,8 +419,8 @@ class Factsandwich:
                 continue
             seen |= keys
             fresh.append(item)
-        if self.store is not None and fresh:
-            known = self.store.find_known(
+        if fresh:
+            known = self.storage.find_known(
                 [(i.source, i.guid, i.link, content_hash(embed_text(i))) for i in fresh]
             )
             summary.skipped_stored += len(known)
@@ -412,10 +446,10 @@ class Factsandwich:
                 [embed_text(i) for i in batch], channel=channel, tone=tone, dates=[i.published for i in batch]
             )
             records = [ScanRecord(i, a) for i, a in zip(batch, analyses, strict=True)]
-            if self.store is not None:  # count and report what this scan stored, not a concurrent one
-                stored = self.store.store_items([_item_row(r) for r in records])
-                summary.skipped_stored += stored.count(False)
-                records = [r for r, new in zip(records, stored, strict=True) if new]
+            # count and report what this scan stored, not a concurrent one
+            stored = self.storage.store_items([_item_row(r) for r in records])
+            summary.skipped_stored += stored.count(False)
+            records = [r for r, new in zip(records, stored, strict=True) if new]
             summary.processed += len(records)
             summary.flagged += sum(r.analysis.flagged for r in records)
             if progress:
@@ -426,34 +460,30 @@ class Factsandwich:
     # -- training ------------------------------------------------------------------------------------
 
     def train(self) -> MythClassifier:
-        """Train the classifier on the claims and the labelled posts; evaluate on a dev split; save."""
-        train_posts, dev_posts = split_dev(self.examples)
+        """Train the classifier on the claims, the labelled posts and the office's decisions; save it."""
         decisions = labelled_decisions(self.store) if self.store is not None else []
-        decisions = [replace(e, text=for_models(e.text)) for e in decisions]
-        train_set = claim_examples(self.claims) + train_posts + decisions
-        texts = [e.text for e in train_set]
-        classifier = MythClassifier(self.encoder.name)
-        classifier.fit(texts, self.encoder.encode(texts), [e.positive for e in train_set])
-        dev_texts = [e.text for e in dev_posts]
-        dev_probs = classifier.predict_proba(dev_texts, self.encoder.encode(dev_texts))
-        dev_labels = [e.positive for e in dev_posts]
-        classifier.threshold = best_threshold(dev_labels, dev_probs)
-        threshold = classifier.threshold
-        metrics = {"all": binary_metrics(dev_labels, dev_probs, threshold)}
-        for lang in ("de", "en"):
-            pairs = [(e.positive, p) for e, p in zip(dev_posts, dev_probs, strict=True) if e.language == lang]
-            if pairs:
-                metrics[lang] = binary_metrics([t for t, _ in pairs], [p for _, p in pairs], threshold)
-        classifier.metadata = {
-            "n_office_decisions": len(decisions),
-            **new_metadata(self.encoder.name, train_set, len(train_set)),
-            "n_dev": len(dev_posts),
-            "threshold": threshold,
-            "dev_metrics": metrics,
-        }
-        classifier.save(self.classifier_path)
-        self._classifier = classifier
-        return classifier
+        self._classifier = train_classifier(
+            self.claims, self.encoder, self.examples, decisions, self.classifier_path
+        )
+        return self._classifier
+
+
+def make_factsandwich(
+    settings: Settings,
+    *,
+    use_store: bool = True,
+    store: Store | None = None,
+    encoder: Encoder | None = None,
+    retriever: Encoder | None = None,
+) -> Factsandwich:
+    """Build the facade once, as the CLI, the web UI, the benchmarks and the tests use it: the store
+    of FACTSANDWICH_DATABASE_URL (or `store`; none with `use_store=False`, then nothing is stored and
+    claims_db/ is read as it is), its live pairs synchronised with claims_db/, and the drafts; the
+    encoders, the claim index and the classifier load on first use, once. `encoder` and `retriever`
+    replace the configured models (tests about something else)."""
+    if store is None and use_store:
+        store = Store(settings.effective_database_url)
+    return Factsandwich(settings, store=store, encoder=encoder, retriever=retriever)
 
 
 def embed_text(item: FeedItem) -> str:

@@ -4,9 +4,7 @@ store; the monitor (monitor.py) decides when to poll next."""
 
 from __future__ import annotations
 
-import datetime as dt
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
@@ -15,23 +13,12 @@ from sqlalchemy import select
 from factsandwich.dates import utcnow
 from factsandwich.errors import SubscriptionError
 from factsandwich.feeds import is_url
+from factsandwich.storage.values import Subscription
 from factsandwich.store import FeedStateRow, Store, SubscriptionRow
 
 MIN_INTERVAL_S = 60
 MAX_INTERVAL_S = 7 * 24 * 3600  # a week: a feed polled more rarely is not monitored
 MAX_URL_CHARS = 2048  # the column's size
-
-
-@dataclass(frozen=True)
-class Subscription:
-    url: str
-    name: str
-    language: str | None
-    interval_s: int
-    next_poll: dt.datetime
-    last_success: dt.datetime | None
-    last_error: str | None
-    error_count: int
 
 
 def add_feed(

@@ -15,8 +15,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from factsandwich.config import Settings
 from factsandwich.errors import EditConflict, FactsandwichError
 from factsandwich.files import atomic_write_text
-from factsandwich.pipeline import Factsandwich
-from factsandwich.store import Store
+from factsandwich.pipeline import Factsandwich, make_factsandwich
+from webui.context import core as core
 from webui.i18n import translate
 
 CONTENT_SECURITY_POLICY = (
@@ -37,7 +37,7 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
     """Build the app. `config` overrides Flask settings; `core` lets tests pass a prepared library."""
     settings = core.settings if core is not None else Settings.from_env()
     if core is None:
-        core = Factsandwich(settings, store=Store(settings.effective_database_url))
+        core = make_factsandwich(settings)
     app = Flask(__name__, template_folder="templates", static_folder="static")
     app.config.update(
         SECRET_KEY=_secret_key(settings),
@@ -103,11 +103,3 @@ def _error_page(code: int, key: str) -> Any:
         return render_template("error.html", message=translate(key, g.get("language", "de"))), code
 
     return handler
-
-
-def core() -> Factsandwich:
-    """The library facade of the running app."""
-    from flask import current_app
-
-    value: Factsandwich = current_app.extensions["factsandwich"]
-    return value

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 
 from factsandwich.accounts import authenticate, end_session, set_language, start_session
 from factsandwich.errors import LoginThrottled
-from webui import core
+from webui.context import core
 from webui.i18n import translate
 from webui.security import load_user, requires
 

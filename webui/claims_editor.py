@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from factsandwich import review
+from factsandwich import triage
 from factsandwich.claims import FALLACIES, LANGUAGES, STATUSES, Claim, claim_from_data
 from factsandwich.errors import ClaimsError, EditConflict
 from factsandwich.live_claims import (
@@ -23,10 +23,9 @@ from factsandwich.live_claims import (
     preview_import,
     save_claim,
 )
-from webui import core
+from webui.context import core, store
 from webui.i18n import translate
 from webui.security import actor, requires
-from webui.triage import _store
 
 blueprint = Blueprint("claims", __name__)
 TEXT_FIELDS = [f"{name}_{lang}" for name in ("fact", "short_fact", "explanation") for lang in LANGUAGES]
@@ -133,7 +132,7 @@ def index() -> Any:
         if not query or query in c.id or any(query in w.casefold() for ws in c.myths.values() for w in ws)
     ]
     due = {c.id: c.review_due() for c in claims}
-    proposals = review.pair_proposals(_store())
+    proposals = triage.pair_proposals(store())
     return render_template(
         "claims.html", claims=claims, due=due, query=request.args.get("q", ""), proposals=proposals
     )
@@ -157,7 +156,7 @@ def edit(claim_id: str) -> Any:
     claim = core().claims.get(claim_id)
     if claim is None:
         abort(404)
-    return _editor(claim_to_form(claim, claim_version(_store(), claim_id)), new=False)
+    return _editor(claim_to_form(claim, claim_version(store(), claim_id)), new=False)
 
 
 def _save(form: dict[str, Any], *, new: bool) -> Any:
@@ -168,7 +167,7 @@ def _save(form: dict[str, Any], *, new: bool) -> Any:
             drafts = [core().drafts.render(claim, lang, "short") for lang in LANGUAGES]
             return _editor(form, new=new, preview=drafts)
         version = None if new else int(form.get("version") or 0)
-        save_claim(_store(), data, actor(), version, form.get("form_token", ""))
+        save_claim(store(), data, actor(), version, form.get("form_token", ""))
     except ClaimsError as exc:
         return _editor(form, new=new, error=str(exc).split(": ", 1)[-1], status=422)
     except EditConflict as exc:
@@ -180,7 +179,7 @@ def _save(form: dict[str, Any], *, new: bool) -> Any:
 @blueprint.route("/claims/<claim_id>/history")
 @requires("editor")
 def history(claim_id: str) -> Any:
-    versions = claim_history(_store(), claim_id)
+    versions = claim_history(store(), claim_id)
     if not versions:
         abort(404)
     return render_template("claim_history.html", claim_id=claim_id, versions=versions)
@@ -208,12 +207,12 @@ def import_file() -> Any:
     filename = Path(upload.filename).name
     try:
         text = upload.read().decode("utf-8")
-        preview = preview_import(_store(), text, filename)
+        preview = preview_import(store(), text, filename)
         if preview.unchanged:
             flash(translate("import_unchanged", g.language), "ok")
             return redirect(url_for("claims.edit", claim_id=preview.claim.id), code=303)
         if preview.is_new:
-            claim = import_yaml(_store(), text, filename, actor(), None, request.form.get("form_token"))
+            claim = import_yaml(store(), text, filename, actor(), None, request.form.get("form_token"))
             return _imported(claim.id if claim else preview.claim.id)
     except UnicodeDecodeError:
         return render_template("error.html", message=f"{filename}: not UTF-8 text"), 422
@@ -233,7 +232,7 @@ def import_confirm() -> Any:
     if version is None:
         abort(400)
     try:
-        claim = import_yaml(_store(), text, filename, actor(), version, request.form.get("form_token", ""))
+        claim = import_yaml(store(), text, filename, actor(), version, request.form.get("form_token", ""))
     except ClaimsError as exc:
         return render_template("error.html", message=str(exc)), 422
     except EditConflict as exc:

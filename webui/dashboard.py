@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template
-from sqlalchemy import text
 
-from factsandwich import review
-from webui import core
+from factsandwich import statistics
+from webui.context import core, store
 from webui.security import requires
-from webui.triage import _store
 
 blueprint = Blueprint("dashboard", __name__)
 COLOURS = ["#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#c06c84"]
@@ -20,7 +17,7 @@ COLOURS = ["#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2
 @blueprint.route("/dashboard")
 @requires()
 def index() -> Any:
-    data = review.dashboard(_store())
+    data = statistics.dashboard(store())
     totals = [sum(per[week] for per in data.per_claim_week.values()) for week in data.weeks]
     peak = max(totals or [1])
     bars = []  # stacked bars: one column per week, one segment per myth
@@ -59,31 +56,11 @@ def index() -> Any:
 @requires("admin")
 def audit() -> Any:
     """The audit log: every decision with who, what, when, before and after (newest first)."""
-    return render_template("audit.html", entries=_store().list_audit(limit=500))
+    return render_template("audit.html", entries=store().list_audit(limit=500))
 
 
 @blueprint.route("/healthz")
 def health() -> Any:
     """Database, claim index and models, each with its state; 503 when one is down."""
-    checks: dict[str, Any] = {}
-    app = core()
-    started = time.perf_counter()
-    try:
-        with _store().session() as session:
-            session.execute(text("SELECT 1"))
-        checks["database"] = {"ok": True}
-    except Exception as exc:  # report, do not crash: this endpoint exists to say what is wrong
-        checks["database"] = {"ok": False, "error": type(exc).__name__}
-    try:
-        checks["index"] = {"ok": True, "claims": len(app.claims.active), "wordings": app.matcher.index.size}
-        checks["models"] = {
-            "ok": True,
-            "encoder": app.encoder.name,
-            "classifier": app.classifier.metadata.get("version"),
-        }
-    except Exception as exc:
-        checks["index"] = checks.get("index", {"ok": False, "error": type(exc).__name__})
-        checks["models"] = {"ok": False, "error": type(exc).__name__}
-    healthy = all(c["ok"] for c in checks.values())
-    body = {"ok": healthy, "checks": checks, "seconds": round(time.perf_counter() - started, 3)}
-    return jsonify(body), 200 if healthy else 503
+    body = core().health()
+    return jsonify(body), 200 if body["ok"] else 503

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from factsandwich import subscriptions
+from webui.context import store
 from webui.security import actor, requires
-from webui.triage import _store
 
 blueprint = Blueprint("feeds", __name__)
 
@@ -16,7 +16,7 @@ blueprint = Blueprint("feeds", __name__)
 @blueprint.route("/feeds")
 @requires("comms")
 def index() -> Any:
-    return render_template("feeds.html", feeds=subscriptions.list_feeds(_store()))
+    return render_template("feeds.html", feeds=subscriptions.list_feeds(store()))
 
 
 @blueprint.route("/feeds/add", methods=["POST"])
@@ -25,7 +25,7 @@ def add() -> Any:
     form = request.form
     interval = form.get("interval", 900, type=int) or 900
     subscriptions.add_feed(
-        _store(),
+        store(),
         form.get("url", ""),
         form.get("name") or None,
         form.get("language") or None,
@@ -38,5 +38,5 @@ def add() -> Any:
 @blueprint.route("/feeds/remove", methods=["POST"])
 @requires("comms")
 def remove() -> Any:
-    subscriptions.remove_feed(_store(), request.form.get("url", ""), actor())
+    subscriptions.remove_feed(store(), request.form.get("url", ""), actor())
     return redirect(url_for("feeds.index"))

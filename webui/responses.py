@@ -17,13 +17,12 @@ from flask import (
     url_for,
 )
 
-from factsandwich import review
+from factsandwich import responses
 from factsandwich.errors import ChecksFailed, EditConflict, PartTooLong
 from factsandwich.sandwich import CHANNEL_LIMITS, PARTS
-from webui import core
+from webui.context import core, store
 from webui.i18n import translate
 from webui.security import actor, requires
-from webui.triage import _store
 
 blueprint = Blueprint("responses", __name__)
 
@@ -32,14 +31,15 @@ blueprint = Blueprint("responses", __name__)
 @requires("spokesperson")
 def index() -> Any:
     status = request.args.get("status") or None
-    return render_template("responses.html", responses=review.list_responses(_store(), status), status=status)
+    listed = responses.list_responses(store(), status)
+    return render_template("responses.html", responses=listed, status=status)
 
 
 def _load(response_id: int) -> tuple[Any, Any, Any]:
-    response = review.get_response(_store(), response_id)
+    response = responses.get_response(store(), response_id)
     if response is None:
         abort(404)
-    item = review.get_item(_store(), response.item_id)
+    item = store().get_item(response.item_id)
     claim = core().claims.get(response.claim_id)
     if item is None or claim is None:
         abort(404)
@@ -57,8 +57,8 @@ def _page(
 ) -> Any:
     """The response's page; `parts` (with `error`) shows a refused edit as it was typed, not lost."""
     response, item, claim = _load(response_id)
-    problems = review.response_problems(response, claim, core().settings.office_country)
-    duration = review.time_to_approval(item, response)
+    problems = responses.response_problems(response, claim, core().settings.office_country)
+    duration = responses.time_to_approval(item, response)
     return render_template(
         "response.html",
         response=response,
@@ -67,10 +67,10 @@ def _page(
         parts=PARTS,
         shown_parts=parts if parts is not None else response.parts,
         edit_error=error,
-        max_part=review.MAX_PART_CHARS,
+        max_part=responses.MAX_PART_CHARS,
         problems=problems,
         limit=CHANNEL_LIMITS[response.channel],
-        versions=review.response_versions(_store(), response_id),
+        versions=responses.response_versions(store(), response_id),
         hours=round(duration.total_seconds() / 3600, 1) if duration else None,
         publisher=_publisher(),
     ), status
@@ -83,8 +83,8 @@ def edit(response_id: int) -> Any:
     # Browsers send line breaks as CRLF; the live counter and the checker count LF.
     parts = {name: request.form.get(name, "").replace("\r\n", "\n").strip() for name in PARTS}
     try:
-        review.edit_response(
-            _store(),
+        responses.edit_response(
+            store(),
             response_id,
             parts,
             request.form.get("version", 0, type=int) or 0,
@@ -94,7 +94,7 @@ def edit(response_id: int) -> Any:
         )
     except PartTooLong as error:
         message = translate("part_too_long", g.language).format(
-            part=translate("part_" + error.part, g.language), n=error.length, max=review.MAX_PART_CHARS
+            part=translate("part_" + error.part, g.language), n=error.length, max=responses.MAX_PART_CHARS
         )
         return _page(response_id, parts, message, 422)
     flash(translate("saved", g.language), "ok")
@@ -108,8 +108,8 @@ def _decide(response_id: int, approve: bool) -> Any:
     if override and "admin" not in g.user.roles:
         abort(403)  # only an admin may approve over the checks, and it is audited
     try:
-        review.decide_response(
-            _store(),
+        responses.decide_response(
+            store(),
             response_id,
             approve,
             actor(),
@@ -141,7 +141,7 @@ def reject(response_id: int) -> Any:
     return _decide(response_id, False)
 
 
-@blueprint.route("/responses/<int:response_id>/claimreview.json")
+@blueprint.route("/responses/<int:response_id>/claimresponses.json")
 @requires("spokesperson")
 def claimreview(response_id: int) -> Any:
     response, item, claim = _load(response_id)
@@ -151,12 +151,12 @@ def claimreview(response_id: int) -> Any:
     if not publisher.organisation:
         message = translate("organisation_missing", g.language)
         return render_template("error.html", message=message), 409
-    return jsonify(review.claim_review(response, item, claim, publisher))
+    return jsonify(responses.claim_review(response, item, claim, publisher))
 
 
-def _publisher() -> review.Publisher:
+def _publisher() -> responses.Publisher:
     """Configuration: FACTSANDWICH_ORGANISATION, _ORGANISATION_URL, _RESPONSE_URL (or the app's
     ORGANISATION setting, for an embedding application)."""
     settings = core().settings
     name = str(current_app.config.get("ORGANISATION") or settings.organisation)
-    return review.Publisher(name, settings.organisation_url, settings.response_url)
+    return responses.Publisher(name, settings.organisation_url, settings.response_url)

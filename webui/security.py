@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import abort, g, make_response, redirect, request, session, url_for
 
 from factsandwich.accounts import User, session_user
-from webui import core
+from webui.context import core
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 
-from factsandwich import review
+from factsandwich import triage
+from factsandwich.dates import form_date
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
-from webui import core, workflow
+from webui import workflow
+from webui.context import core, store
 from webui.security import requires
 
 blueprint = Blueprint("triage", __name__)
@@ -17,35 +18,21 @@ PER_PAGE = 25
 MAX_PAGE = 1_000_000  # pages beyond it are empty anyway; far beyond it overflows the OFFSET
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _store() -> Any:
-    store = core().store
-    if store is None:
-        abort(500)
-    return store
-
-
 @blueprint.route("/triage")
 @requires("comms")
 def queue() -> Any:
     args = request.args
     status = args.get("status", "new")
-    filters = review.QueueFilter(
-        status=status if status in review.ITEM_STATUSES else None,
+    filters = triage.QueueFilter(
+        status=status if status in triage.ITEM_STATUSES else None,
         claim=args.get("claim") or None,
         language=args.get("language") if args.get("language") in ("de", "en") else None,
         source=args.get("source") or None,
-        since=_date(args.get("since")),
-        until=_date(args.get("until")),
+        since=form_date(args.get("since")),
+        until=form_date(args.get("until")),
     )
     page = min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)  # a huge number is the last page
-    items, total = review.triage_queue(_store(), filters, page, PER_PAGE)
+    items, total = triage.triage_queue(store(), filters, page, PER_PAGE)
     workflow.remember_queue()
     return render_template(
         "triage.html",
@@ -54,28 +41,27 @@ def queue() -> Any:
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
         filters=filters,
-        statuses=review.ITEM_STATUSES,
+        statuses=triage.ITEM_STATUSES,
         claims=core().claims,
-        sources=review.queue_sources(_store()),
-        reasons=review.DISMISS_REASONS,
+        sources=triage.queue_sources(store()),
+        reasons=triage.DISMISS_REASONS,
     )
 
 
 @blueprint.route("/items/<int:item_id>")
 @requires("comms", "spokesperson")
 def item(item_id: int) -> Any:
-    row = review.get_item(_store(), item_id)
+    row = triage.get_item(store(), item_id)
     if row is None:
         abort(404)
-    classifier = core().classifier
-    threshold = core().settings.flag_threshold or classifier.threshold
+    threshold = core().flag_threshold
     return render_template(
         "item.html",
         item=row,
         threshold=threshold,
         claims=core().claims,
-        reasons=review.DISMISS_REASONS,
-        marks=review.MARKS,
+        reasons=triage.DISMISS_REASONS,
+        marks=triage.MARKS,
         channels=list(CHANNEL_LIMITS),
         tones=TONES,
     )

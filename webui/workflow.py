@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
-from factsandwich import review
+from factsandwich import triage
 from factsandwich.errors import ResponseExists, StateChanged
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
+from webui.context import core, store
 from webui.i18n import translate
 from webui.security import requires
 
@@ -68,7 +69,7 @@ def confirm_state_change(error: StateChanged) -> Any:
 
 def _seen_status() -> str | None:
     value = request.form.get("seen_status") or None
-    return value if value in review.ITEM_STATUSES else None
+    return value if value in triage.ITEM_STATUSES else None
 
 
 def _confirmed() -> bool:
@@ -77,9 +78,7 @@ def _confirmed() -> bool:
 
 def respond(item_id: int) -> Any:
     """Send an item to response with the pair the person chose (never one chosen for them)."""
-    from webui import core
     from webui.security import actor
-    from webui.triage import _store
 
     claim = core().claims.get(request.form.get("claim_id", ""))
     if claim is None:
@@ -90,8 +89,8 @@ def respond(item_id: int) -> Any:
     if channel not in CHANNEL_LIMITS or tone not in TONES:
         abort(400)
     try:
-        response_id = review.send_to_response(
-            _store(),
+        response_id = triage.send_to_response(
+            store(),
             item_id,
             claim,
             core().drafts,
@@ -121,11 +120,10 @@ def respond(item_id: int) -> Any:
 
 def dismiss(item_ids: list[int]) -> Any:
     from webui.security import actor
-    from webui.triage import _store
 
     try:
-        changed = review.dismiss(
-            _store(),
+        changed = triage.dismiss(
+            store(),
             item_ids,
             request.form.get("reason", ""),
             actor(),
@@ -151,22 +149,20 @@ def dismiss(item_ids: list[int]) -> Any:
 @requires("comms")
 def undo() -> Any:
     from webui.security import actor
-    from webui.triage import _store
 
     ids = [int(i) for i in request.form.getlist("item_id") if i.isdigit()]
-    changed = review.undo_dismiss(_store(), ids, actor(), request.form.get("form_token", ""))
+    changed = triage.undo_dismiss(store(), ids, actor(), request.form.get("form_token", ""))
     flash(translate("undone_n", g.language).format(n=changed), "ok")
     return go_back(queue_url())
 
 
 def mark(item_id: int) -> Any:
     from webui.security import actor
-    from webui.triage import _store
 
     kind = request.form.get("kind", "")
     try:
-        review.mark(
-            _store(),
+        triage.mark(
+            store(),
             item_id,
             kind,
             actor(),
@@ -184,9 +180,8 @@ def mark(item_id: int) -> Any:
 @requires("comms")
 def propose(item_id: int) -> Any:
     from webui.security import actor
-    from webui.triage import _store
 
-    review.propose_pair(_store(), item_id, actor(), request.form.get("form_token", ""))
+    triage.propose_pair(store(), item_id, actor(), request.form.get("form_token", ""))
     flash(translate("proposed", g.language), "ok")
     return redirect(url_for("triage.item", item_id=item_id), code=303)
 
@@ -210,14 +205,13 @@ def queue_helpers() -> dict[str, Any]:
     from when it was first seen)."""
 
     def source_name(source: str) -> str:
-        from webui.triage import _store
 
         names = g.get("_source_names")
         if names is None:
-            names = g._source_names = review.source_names(_store())
+            names = g._source_names = triage.source_names(store())
         return str(names.get(source, source))
 
-    def item_age(item: Any) -> review.Age | None:
-        return review.age(item.published_at or item.fetched_at)
+    def item_age(item: Any) -> triage.Age | None:
+        return triage.age(item.published_at or item.fetched_at)
 
     return {"source_name": source_name, "item_age": item_age}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from factsandwich.store import Base
+from factsandwich.storage.tables import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)

@@ -1,0 +1,556 @@
+"""Office work in the database: triage decisions on items and the responses that answer them.
+
+Every action runs in one transaction with its audit record (`Database.act`), and takes the form's
+one-time token so that a double click does nothing twice. The state rules that must hold under the
+row lock (an item decided meanwhile, one live response per item, the version the person saw) are
+checked here, inside the transaction; triage.py and responses.py hold the rest of the office's rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factsandwich.claims import Claim
+from factsandwich.dates import utcnow
+from factsandwich.errors import (
+    ChecksFailed,
+    EditConflict,
+    NotFound,
+    PartTooLong,
+    ResponseExists,
+    ReviewError,
+    StateChanged,
+)
+from factsandwich.sandwich import DraftWriter, check_parts, claim_problems, join_parts
+from factsandwich.storage.database import Database
+from factsandwich.storage.tables import AuditRow, ItemRow, ResponseRow, ResponseVersionRow, SubscriptionRow
+from factsandwich.storage.values import Item, Response, ResponseVersion, value_of
+
+DISMISS_REASONS = ("not_a_myth", "not_relevant", "duplicate")
+MARKS = ("misinformation", "disinformation")
+ITEM_STATUSES = ("new", "dismissed", "misinformation", "disinformation", "responding", "handled")
+OPEN_STATUSES = ("new", "misinformation", "disinformation", "responding")
+# The most a part of a response may hold: a long statement's part is a few hundred words.
+MAX_PART_CHARS = 10_000
+# A response that still answers its item: at most one per item (a rejected one does not count).
+LIVE_RESPONSE_STATUSES = ("draft", "approved")
+# Item states that close it: acting on such an item from a page that showed another state asks first.
+CLOSED_STATUSES = ("dismissed", "handled")
+# The office's judgements that say something about an item (training.labelled_decisions).
+DECIDED_STATUSES = ("dismissed", "misinformation", "disinformation", "responding", "handled")
+
+
+def _item_missing(item_id: int) -> NotFound:
+    return NotFound(f"item {item_id} not found")
+
+
+def _response_missing(response_id: int) -> NotFound:
+    return NotFound(f"response {response_id} not found")
+
+
+def _check_state(item: ItemRow, seen_status: str | None, confirmed: bool) -> None:
+    """A page that showed the item in one state acts on it only while it is in that state, unless the
+    person confirmed after being told; an item closed (dismissed, handled) is never acted on silently."""
+    if confirmed:
+        return
+    if seen_status is not None and item.status != seen_status:
+        raise StateChanged(item.id, seen_status, item.status)
+    if seen_status is None and item.status in CLOSED_STATUSES:
+        raise StateChanged(item.id, "open", item.status)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = "new"
+    claim: str | None = None
+    language: str | None = None
+    source: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def triage_queue(
+    store: Database, filters: QueueFilter, page: int = 1, per_page: int = 25
+) -> tuple[list[Item], int]:
+    """Flagged items by priority (myth probability and match score), newest first on ties."""
+    conditions: list[Any] = [ItemRow.flagged.is_(True)]
+    if filters.status:
+        conditions.append(ItemRow.status == filters.status)
+    if filters.claim:
+        conditions.append(ItemRow.top_claim == filters.claim)
+    if filters.language:
+        conditions.append(ItemRow.language == filters.language)
+    if filters.source:
+        conditions.append(ItemRow.source == filters.source)
+    # Dates are publication dates; an item without one counts from when it was first seen.
+    moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)
+    if filters.since:
+        conditions.append(moment >= dt.datetime.combine(filters.since, dt.time()))
+    if filters.until:
+        conditions.append(moment < dt.datetime.combine(filters.until, dt.time()) + dt.timedelta(1))
+    with store.session() as session:
+        total = session.scalar(select(func.count(ItemRow.id)).where(*conditions)) or 0
+        rows = session.scalars(
+            select(ItemRow)
+            .where(*conditions)
+            .order_by(ItemRow.priority.desc(), ItemRow.published.desc(), ItemRow.id.desc())
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        ).all()
+        return [value_of(Item, row) for row in rows], int(total)
+
+
+def queue_sources(store: Database) -> list[str]:
+    with store.session() as session:
+        return list(session.scalars(select(ItemRow.source).where(ItemRow.flagged.is_(True)).distinct()))
+
+
+def subscription_names(store: Database) -> tuple[dict[str, str], list[str]]:
+    """(subscription URL -> its name, the distinct sources of flagged items): what the queue's source
+    names are made of (triage.source_names)."""
+    with store.session() as session:
+        named = {
+            url: name for url, name in session.execute(select(SubscriptionRow.url, SubscriptionRow.name))
+        }
+        sources = session.scalars(select(ItemRow.source).where(ItemRow.flagged.is_(True)).distinct()).all()
+    return named, list(sources)
+
+
+def get_item(store: Database, item_id: int) -> Item | None:
+    with store.session() as session:
+        row = session.get(ItemRow, item_id)
+        return value_of(Item, row) if row else None
+
+
+def _decide(
+    store: Database, session: Session, item: ItemRow, actor: str, status: str, reason: str | None = None
+) -> None:
+    before = {"status": item.status, "dismiss_reason": item.dismiss_reason}
+    item.status, item.dismiss_reason, item.decided_by, item.decided_at = status, reason, actor, utcnow()
+    store.audit(
+        session,
+        actor,
+        f"item.{status}",
+        "item",
+        item.id,
+        before,
+        {"status": status, "dismiss_reason": reason},
+    )
+
+
+def dismiss(
+    store: Database,
+    item_ids: Sequence[int],
+    reason: str,
+    actor: str,
+    form_token: str,
+    *,
+    seen_status: str | None = None,
+    confirmed: bool = False,
+) -> int:
+    """Dismiss one or more items (bulk dismiss); returns how many changed. An item whose status is no
+    longer the one the page showed (`seen_status`), or that is handled, is not dismissed unseen: one
+    item raises StateChanged (to ask), in a bulk dismissal it is left as it is."""
+    if reason not in DISMISS_REASONS:
+        raise ReviewError(f"unknown reason {reason!r}; choose one of {', '.join(DISMISS_REASONS)}")
+    with store.session() as session:
+        if not store.use_form_token(session, form_token):
+            return 0
+        changed = 0
+        for item_id in item_ids:
+            item = session.get(ItemRow, item_id, with_for_update=True)
+            if item is None or item.status == "dismissed":
+                continue
+            try:
+                _check_state(item, seen_status, confirmed)
+            except StateChanged:
+                if len(item_ids) == 1:
+                    raise
+                continue
+            _decide(store, session, item, actor, "dismissed", reason)
+            changed += 1
+        return changed
+
+
+def undo_dismiss(store: Database, item_ids: Sequence[int], actor: str, form_token: str) -> int:
+    """Take back a dismissal: each item still dismissed gets the status it had before (from the audit
+    record of its dismissal), audited as an undo; returns how many changed."""
+    with store.session() as session:
+        if not store.use_form_token(session, form_token):
+            return 0
+        changed = 0
+        for item_id in item_ids:
+            item = session.get(ItemRow, item_id, with_for_update=True)
+            if item is None or item.status != "dismissed":
+                continue
+            record = session.scalars(
+                select(AuditRow)
+                .where(
+                    AuditRow.object_type == "item",
+                    AuditRow.object_id == str(item.id),
+                    AuditRow.action == "item.dismissed",
+                )
+                .order_by(AuditRow.id.desc())
+                .limit(1)
+            ).first()
+            previous = (record.before or {}).get("status") if record is not None else None
+            status = previous if previous in ITEM_STATUSES and previous != "dismissed" else "new"
+            before = {"status": item.status, "dismiss_reason": item.dismiss_reason}
+            item.status, item.dismiss_reason = status, None
+            item.decided_by, item.decided_at = actor, utcnow()
+            store.audit(session, actor, "item.undo_dismiss", "item", item.id, before, {"status": status})
+            changed += 1
+        return changed
+
+
+def mark(
+    store: Database,
+    item_id: int,
+    kind: str,
+    actor: str,
+    form_token: str,
+    *,
+    seen_status: str | None = None,
+    confirmed: bool = False,
+) -> None:
+    if kind not in MARKS:
+        raise ReviewError(f"unknown mark {kind!r}; choose one of {', '.join(MARKS)}")
+    with store.act(
+        form_token,
+        ItemRow,
+        item_id,
+        actor=actor,
+        lock=True,
+        missing=lambda: _item_missing(item_id),
+        check=lambda row: _check_state(row, seen_status, confirmed),
+    ) as action:
+        if action is None:
+            return
+        item = action.row
+        # The label is kept apart from the status: a response or the approval later changes the
+        # status, never the label. A new item leaves the "new" queue as marked.
+        before = {"status": item.status, "label": item.label}
+        item.label, item.decided_by, item.decided_at = kind, actor, utcnow()
+        if item.status == "new":
+            item.status = kind
+        action.audit(f"item.{kind}", "item", item.id, before, {"status": item.status, "label": kind})
+
+
+def send_to_response(
+    store: Database,
+    item_id: int,
+    claim: Claim,
+    writer: DraftWriter,
+    actor: str,
+    form_token: str,
+    channel: str = "short",
+    tone: str = "factual",
+    *,
+    seen_status: str | None = None,
+    confirmed: bool = False,
+) -> int | None:
+    """Draft a response to the item with this claim; returns its id (None for a repeated submission).
+
+    One live response per item: when the item has one (a second tab, a colleague), ResponseExists names
+    it. `seen_status` is the item's status on the page the person acted from; when it changed since (or
+    the item is closed), StateChanged asks for a confirmation (`confirmed`) first."""
+    # The item's row lock (PostgreSQL; SQLite holds the write lock from the token insert on) makes
+    # two concurrent drafts of one item wait for each other, so the second sees the first.
+    with store.act(
+        form_token, ItemRow, item_id, actor=actor, lock=True, missing=lambda: _item_missing(item_id)
+    ) as action:
+        if action is None:
+            return None
+        session, item = action.session, action.row
+        live = session.scalar(
+            select(ResponseRow.id).where(
+                ResponseRow.item_id == item.id, ResponseRow.status.in_(LIVE_RESPONSE_STATUSES)
+            )
+        )
+        if live is not None:
+            raise ResponseExists(int(live))
+        _check_state(item, seen_status, confirmed)
+        language = item.language if item.language in claim.fact else "de"
+        draft = writer.render(claim, language, channel, tone)
+        response = ResponseRow(
+            item_id=item.id,
+            claim_id=claim.id,
+            language=language,
+            channel=channel,
+            tone=tone,
+            status="draft",
+            parts=dict(draft.parts),
+            text=draft.text,
+            version=1,
+        )
+        session.add(response)
+        session.flush()
+        session.add(
+            ResponseVersionRow(
+                response_id=response.id, version=1, parts=dict(draft.parts), text=draft.text, editor=actor
+            )
+        )
+        _decide(store, session, item, actor, "responding")
+        action.audit(
+            "response.create",
+            "response",
+            response.id,
+            None,
+            {"item_id": item.id, "claim_id": claim.id, "channel": channel, "text": draft.text},
+        )
+        return response.id
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A comms officer's note to the editors: this post repeats a myth that no pair covers yet."""
+
+    item_id: int
+    text: str
+    language: str
+    proposed_by: str
+    at: dt.datetime
+
+
+def propose_pair(store: Database, item_id: int, actor: str, form_token: str) -> bool:
+    """Ask the editors for a new pair for this item (audited; shown on their pairs page)."""
+    with store.act(
+        form_token, ItemRow, item_id, actor=actor, missing=lambda: _item_missing(item_id)
+    ) as action:
+        if action is None:
+            return False
+        item = action.row
+        action.audit("item.propose_pair", "item", item.id, None, {"text": item.text[:1000]})
+        return True
+
+
+def pair_proposals(store: Database, limit: int = 20) -> list[Proposal]:
+    """The newest proposals, one per item."""
+    with store.session() as session:
+        rows = session.execute(
+            select(AuditRow, ItemRow)
+            .join(ItemRow, ItemRow.id == func.cast(AuditRow.object_id, ItemRow.id.type))
+            .where(AuditRow.action == "item.propose_pair")
+            .order_by(AuditRow.id.desc())
+            .limit(limit * 5)
+        ).all()
+    seen: set[int] = set()
+    proposals: list[Proposal] = []
+    for record, item in rows:
+        if item.id not in seen and len(proposals) < limit:
+            seen.add(item.id)
+            proposals.append(Proposal(item.id, item.text, item.language, record.actor, record.at))
+    return proposals
+
+
+def get_response(store: Database, response_id: int) -> Response | None:
+    with store.session() as session:
+        row = session.get(ResponseRow, response_id)
+        return value_of(Response, row) if row else None
+
+
+def list_responses(store: Database, status: str | None = None, limit: int = 100) -> list[Response]:
+    with store.session() as session:
+        query = select(ResponseRow).order_by(ResponseRow.updated_at.desc()).limit(limit)
+        if status:
+            query = query.where(ResponseRow.status == status)
+        return [value_of(Response, row) for row in session.scalars(query)]
+
+
+def response_versions(store: Database, response_id: int) -> list[ResponseVersion]:
+    with store.session() as session:
+        query = select(ResponseVersionRow).where(ResponseVersionRow.response_id == response_id)
+        rows = session.scalars(query.order_by(ResponseVersionRow.version.desc()))
+        return [value_of(ResponseVersion, row) for row in rows]
+
+
+def edit_response(
+    store: Database,
+    response_id: int,
+    parts: dict[str, str],
+    expected_version: int,
+    actor: str,
+    form_token: str,
+    myth: str,
+) -> list[str]:
+    """Save edited parts as a new version; returns the checker's problems (saved all the same). A part
+    over MAX_PART_CHARS is refused (PartTooLong) before anything is stored."""
+    for name, value in parts.items():
+        if len(value) > MAX_PART_CHARS:
+            raise PartTooLong(name, len(value), MAX_PART_CHARS)
+    with store.act(
+        form_token,
+        ResponseRow,
+        response_id,
+        actor=actor,
+        missing=lambda: _response_missing(response_id),
+        expected_version=expected_version,
+        conflict=lambda row: EditConflict(
+            f"the response was changed meanwhile (now version {row.version}); "
+            "reload it and apply your change again"
+        ),
+    ) as action:
+        if action is None:
+            return []
+        response = action.row
+        if response.status == "approved":
+            raise ReviewError("an approved response cannot be edited; it is final")
+        before = {"text": response.text, "version": response.version}
+        response.parts, response.text = dict(parts), join_parts(parts, response.channel)
+        response.version += 1
+        response.status, response.updated_at = "draft", utcnow()
+        action.session.add(
+            ResponseVersionRow(
+                response_id=response.id,
+                version=response.version,
+                parts=dict(parts),
+                text=response.text,
+                editor=actor,
+            )
+        )
+        action.audit(
+            "response.edit",
+            "response",
+            response.id,
+            before,
+            {"text": response.text, "version": response.version},
+        )
+        return check_parts(parts, response.channel, myth)
+
+
+def response_problems(response: Response | ResponseRow, claim: Claim, office_country: str) -> list[str]:
+    """What stands between the response and its approval: the structure and length checks of its
+    current text, the pair's status, and whether the pair's facts hold where the office is."""
+    problems = check_parts(
+        response.parts, response.channel, claim.canonical_myth(response.language), claim.status
+    )
+    return problems + claim_problems(claim, office_country)
+
+
+def _not_approved(response: ResponseRow) -> None:
+    if response.status == "approved":
+        raise ReviewError("the response is approved already")
+
+
+def decide_response(
+    store: Database,
+    response_id: int,
+    approve: bool,
+    actor: str,
+    form_token: str,
+    *,
+    expected_version: int,
+    claim: Claim | None = None,
+    office_country: str = "DE",
+    override: bool = False,
+) -> None:
+    """Approve (final; the item is handled) or reject a response.
+
+    Both act on the version the person was shown (`expected_version`): a version saved meanwhile is
+    an EditConflict, never approved unseen. Approval is refused (ChecksFailed) while the checks report
+    problems, unless `override`: an explicit decision, recorded in the audit with the problems (the web
+    UI allows it to admins only). `claim` is the response's pair, needed to check it."""
+    with store.act(
+        form_token,
+        ResponseRow,
+        response_id,
+        actor=actor,
+        lock=True,
+        missing=lambda: _response_missing(response_id),
+        check=_not_approved,
+        expected_version=expected_version,
+        conflict=lambda row: EditConflict(
+            f"the response was changed meanwhile (now version {row.version}, you saw version "
+            f"{expected_version}); read the new text before you decide"
+        ),
+    ) as action:
+        if action is None:
+            return
+        session, response = action.session, action.row
+        problems: list[str] = []
+        if approve:
+            if claim is None or claim.id != response.claim_id:
+                raise ReviewError(f"the pair {response.claim_id!r} of this response is needed to check it")
+            problems = response_problems(response, claim, office_country)
+            if problems and not override:
+                raise ChecksFailed(problems)
+        before = {"status": response.status, "version": response.version}
+        response.status, response.updated_at = ("approved" if approve else "rejected"), utcnow()
+        if approve:
+            response.approved_by, response.approved_at = actor, utcnow()
+            item = session.get(ItemRow, response.item_id)
+            if item is not None:
+                _decide(store, session, item, actor, "handled")
+        after: dict[str, Any] = {"status": response.status, "version": response.version}
+        if problems:
+            after.update(override=True, problems=problems)
+        action.audit(f"response.{response.status}", "response", response.id, before, after)
+
+
+def decided_items(store: Database) -> list[tuple[str, str, str, str, str | None, str | None]]:
+    """(title, text, language, status, dismiss reason, top claim) of every item the office judged:
+    decided (DECIDED_STATUSES) or labelled."""
+    with store.session() as session:
+        rows = session.execute(
+            select(
+                ItemRow.title,
+                ItemRow.text,
+                ItemRow.language,
+                ItemRow.status,
+                ItemRow.dismiss_reason,
+                ItemRow.top_claim,
+            ).where(ItemRow.status.in_(DECIDED_STATUSES) | ItemRow.label.is_not(None))
+        ).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the dashboard counts: the flagged items' (top claim, publication moment) since a date, the
+    open and closed item counts, and the time from first sight to approval of each approved response."""
+
+    flagged: list[tuple[str | None, dt.datetime]]
+    open_items: int
+    handled_items: int
+    to_approval: list[dt.timedelta]
+
+
+def activity(store: Database, since: dt.datetime) -> Activity:
+    with store.session() as session:
+        moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)  # publication week
+        flagged = session.execute(
+            select(ItemRow.top_claim, moment).where(ItemRow.flagged.is_(True), moment >= since)
+        ).all()
+        open_items = (
+            session.scalar(
+                select(func.count(ItemRow.id)).where(
+                    ItemRow.flagged.is_(True), ItemRow.status.in_(OPEN_STATUSES)
+                )
+            )
+            or 0
+        )
+        handled = (
+            session.scalar(
+                select(func.count(ItemRow.id)).where(
+                    ItemRow.flagged.is_(True), ItemRow.status.in_(("handled", "dismissed"))
+                )
+            )
+            or 0
+        )
+        approved = session.execute(
+            select(ItemRow.fetched_at, ResponseRow.approved_at)
+            .join(ResponseRow, ResponseRow.item_id == ItemRow.id)
+            .where(ResponseRow.status == "approved", ResponseRow.approved_at.is_not(None))
+        ).all()
+    return Activity(
+        [(claim_id, at) for claim_id, at in flagged],
+        int(open_items),
+        int(handled),
+        [approved_at - fetched_at for fetched_at, approved_at in approved if approved_at is not None],
+    )

@@ -1,0 +1,131 @@
+"""The frozen values the storage package returns: what a page, the CLI or a test sees of a stored row.
+They are copies (never ORM rows), so nothing outside storage/ can change the database by accident,
+and a template cannot trigger a query."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, TypeVar
+
+V = TypeVar("V")
+
+
+def value_of(cls: type[V], row: Any) -> V:
+    """A frozen value of `cls` from the row's attributes of the same names."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return cls(**{name: getattr(row, name) for name in names})
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    """A scanned item with its analysis and the office's decision."""
+
+    id: int
+    source: str
+    guid: str | None
+    link: str | None
+    content_hash: str
+    title: str
+    text: str
+    language: str
+    published: str | None
+    fetched_at: dt.datetime
+    myth_probability: float
+    flagged: bool
+    matches: list[dict[str, Any]]
+    top_claim: str | None
+    priority: float
+    draft: dict[str, Any] | None
+    fact_checks: list[dict[str, Any]] | None
+    status: str
+    published_at: dt.datetime | None
+    label: str | None
+    dismiss_reason: str | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Response:
+    """A drafted answer to an item (a fact sandwich), in its current version."""
+
+    id: int
+    item_id: int
+    claim_id: str
+    language: str
+    channel: str
+    tone: str
+    status: str
+    parts: dict[str, str]
+    text: str
+    version: int
+    approved_by: str | None
+    approved_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ResponseVersion:
+    id: int
+    response_id: int
+    version: int
+    parts: dict[str, str]
+    text: str
+    editor: str
+    at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimVersion:
+    id: int
+    claim_id: str
+    version: int
+    data: dict[str, Any]
+    editor: str
+    at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEntry:
+    """A recorded decision: who, what, when, before and after."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedState:
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Subscription:
+    url: str
+    name: str
+    language: str | None
+    interval_s: int
+    next_poll: dt.datetime
+    last_success: dt.datetime | None
+    last_error: str | None
+    error_count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    roles: frozenset[str]
+    language: str
+
+    def has(self, *roles: str) -> bool:
+        """True when the user holds one of `roles` (admins hold all)."""
+        return "admin" in self.roles or any(r in self.roles for r in roles)
