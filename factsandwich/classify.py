@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +39,7 @@ from factsandwich import __version__, jsonl
 from factsandwich.claims import LANGUAGES, ClaimSet
 from factsandwich.embed import MAX_EMBED_CHARS, Vectors
 from factsandwich.errors import FactsandwichError
+from factsandwich.files import atomic_write, atomic_write_text
 from factsandwich.framing import framing_features
 
 FEATURES_VERSION = 3
@@ -134,12 +133,8 @@ class MythClassifier:
         return [float(p) for p in self.model.predict_proba(features)[:, 1]]
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        os.close(fd)
-        joblib.dump(self, tmp)
-        os.replace(tmp, path)
-        path.with_suffix(".json").write_text(json.dumps(self.metadata, indent=2))
+        atomic_write(path, lambda tmp: joblib.dump(self, tmp))
+        atomic_write_text(path.with_suffix(".json"), json.dumps(self.metadata, indent=2))
 
     @staticmethod
     def load(path: Path) -> MythClassifier | None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import numpy as np
 
 from factsandwich.claims import LANGUAGES, ClaimSet
 from factsandwich.embed import Encoder, Vectors
+from factsandwich.files import atomic_write
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,7 @@ def load_vectors(path: Path | None, count: int) -> Vectors | None:
 
 def save_index(index: faiss.Index, path: Path) -> None:
     """Atomically: a crash never leaves a half-written index file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    faiss.write_index(index, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: faiss.write_index(index, tmp))
 
 
 class ClaimIndex:

@@ -18,8 +18,6 @@ All parts are rebuilt, from caches, whenever the claims or the examples change (
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from factsandwich.claims import ClaimSet
 from factsandwich.classify import SEED, Example
 from factsandwich.embed import MAX_EMBED_CHARS, Encoder, Vectors
+from factsandwich.files import atomic_write
 from factsandwich.index import ClaimIndex, ClaimMatch
 
 MODEL_VERSION = 3  # part of the cache key: a change to the features retrains cached claim models
@@ -140,7 +139,7 @@ class ClaimMatcher:
         calibrator = _fit_calibrator(index, wordings, wording_vectors, posts, others, vectors)
         model = _claim_model(wordings, wording_vectors, posts, vectors[: len(posts)])
         if path is not None:
-            _atomic_dump((model, calibrator), path)
+            atomic_write(path, lambda tmp: joblib.dump((model, calibrator), tmp))
         return cls(index, model, calibrator)
 
     def match(
@@ -253,11 +252,3 @@ def _fit_calibrator(
         labels = np.eye(2, dtype=int).reshape(-1)
     calibrator = LogisticRegression(C=1.0, max_iter=2000, random_state=SEED)
     return calibrator.fit(features, labels)
-
-
-def _atomic_dump(value: object, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    joblib.dump(value, tmp)
-    os.replace(tmp, path)
