@@ -76,6 +76,10 @@ def _naive_utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat() + "Z"
+
+
 def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
     return b if a is None else a if b is None else min(a, b)
 
@@ -181,6 +185,18 @@ class Narrative:
     @property
     def centroid(self) -> Vectors:
         return _unit(self.vector_sum)
+
+    def to_dict(self) -> dict[str, object]:
+        """The record of `narratives list --format json` (item ids are the items' guids)."""
+        return {
+            "id": self.id,
+            "claim_id": self.claim_id,
+            "count": self.size,
+            "first_seen": _iso(self.first_seen),
+            "last_seen": _iso(self.last_seen),
+            "sources": dict(self.sources),
+            "items": list(self.item_ids),
+        }
 
 
 @dataclass(frozen=True)
@@ -355,10 +371,11 @@ def narrative_from_items(
     items: Sequence[ClusterItem],
     *,
     claim_id: str | None,
-    narrative_id_: str | None = None,
+    keep_id: str | None = None,
     params: NarrativeParams = NarrativeParams(),
 ) -> Narrative:
-    """One narrative of exactly these items (after a split, or loaded from storage)."""
+    """One narrative of exactly these items (after a split, or rebuilt from stored items); `keep_id`
+    names it, else the id comes from its first item."""
     if not items:
         raise ValueError("a narrative needs at least one item")
     ordered = _time_order(items)
@@ -371,7 +388,7 @@ def narrative_from_items(
             signatures.append(signature)
     times = [t for t in (_naive_utc(i.published) for i in ordered) if t is not None]
     return Narrative(
-        id=narrative_id_ or narrative_id(ordered[0].id),
+        id=keep_id or narrative_id(ordered[0].id),
         claim_id=claim_id,
         item_ids=tuple(i.id for i in ordered),
         vector_sum=np.sum([i.vector for i in ordered], axis=0).astype(np.float32),
@@ -398,7 +415,7 @@ def split_narrative(
     if not moving or not staying:
         raise ValueError("a split moves some, but not all, of the narrative's items")
     return (
-        narrative_from_items(staying, claim_id=narrative.claim_id, narrative_id_=narrative.id, params=params),
+        narrative_from_items(staying, claim_id=narrative.claim_id, keep_id=narrative.id, params=params),
         narrative_from_items(moving, claim_id=narrative.claim_id, params=params),
     )
 
@@ -465,6 +482,19 @@ class EmergingCluster:
     def centroid(self) -> Vectors:
         return _unit(self.vector_sum)
 
+    def to_dict(self) -> dict[str, object]:
+        """The record of `narratives emerging --format json`."""
+        return {
+            "id": self.id,
+            "size": self.size,
+            "typical": list(self.typical),
+            "keywords": list(self.keywords),
+            "first_seen": _iso(self.first_seen),
+            "last_seen": _iso(self.last_seen),
+            "sources": dict(self.sources),
+            "items": list(self.item_ids),
+        }
+
 
 @dataclass(frozen=True)
 class EmergingResult:
@@ -489,8 +519,7 @@ def _in_window(
 ) -> list[ClusterItem]:
     if window is None:
         return list(items)
-    start = _naive_utc(now)
-    assert start is not None
+    start = now if now.tzinfo is None else now.astimezone(dt.UTC).replace(tzinfo=None)
     oldest = start - window
     return [i for i in items if (p := _naive_utc(i.published)) is None or oldest <= p <= start]
 

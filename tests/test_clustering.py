@@ -278,3 +278,24 @@ def test_the_clusters_are_those_of_scikit_learn_s_agglomerative_clustering() -> 
             n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
         ).fit_predict(vectors)
         assert adjusted_rand_score(ours, theirs) == 1.0
+
+
+def test_records_for_the_command_line() -> None:
+    n = group_narratives(
+        [item("g1", POST, axis(0), hours=0), item("g2", POST, axis(0), hours=2, source="x")]
+    )[0]
+    assert n.to_dict() == {
+        "id": narrative_id("g1"),
+        "claim_id": "c1",
+        "count": 2,
+        "first_seen": "2026-12-01T08:00:00Z",
+        "last_seen": "2026-12-01T10:00:00Z",
+        "sources": {"s": 1, "x": 1},
+        "items": ["g1", "g2"],
+    }
+    cluster = find_emerging(
+        blobs(), now=T0 + dt.timedelta(days=1), params=EmergingParams(distance=0.3)
+    ).clusters[0]
+    record = cluster.to_dict()
+    assert record["size"] == 5 and len(record["items"]) == 5  # type: ignore[arg-type]
+    assert record["keywords"] == list(cluster.keywords) and record["typical"] == list(cluster.typical)
