@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 bash .ci/install.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export FACTSANDWICH_DATA_DIR="${FACTSANDWICH_DATA_DIR:-$PWD/.factsandwich}"
+# The demo office (the author of its ClaimReview exports); a real office sets its own name and address.
+export FACTSANDWICH_ORGANISATION="${FACTSANDWICH_ORGANISATION:-Stadt Musterstadt (Demo)}"
 exec .venv/bin/factsandwich demo
