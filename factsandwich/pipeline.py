@@ -8,7 +8,8 @@ scan(sources):
   3. per batch: detect the language, embed (cached), match against the claim index, classify, and
      draft a fact sandwich for flagged items that match a claim;
   4. store the batch in one transaction (complete items only), then report it;
-  5. when every item is stored, record each feed's new ETag/Last-Modified.
+  5. when every item is stored, record each feed's new ETag/Last-Modified;
+  6. put the new flagged items into narratives and emerging myths (`update_narratives`, incremental).
 A crash between batches loses no stored item; a rerun (which, the validators not yet recorded,
 fetches the feed in full again) skips stored items and completes the rest.
 """
@@ -41,6 +42,7 @@ from factsandwich.feeds import FeedItem, FetchLimits, SourceResult, expand_sourc
 from factsandwich.index import ClaimMatch
 from factsandwich.live_claims import claims_fingerprint, load_live_claims, sync_from_directory
 from factsandwich.matcher import ClaimMatcher
+from factsandwich.narratives import UpdateSummary, update_narratives
 from factsandwich.sandwich import Draft, DraftWriter
 from factsandwich.social import for_models
 from factsandwich.storage import Store
@@ -456,6 +458,14 @@ class Factsandwich:
                 progress(summary.processed, len(items))
             yield from records
         self.confirm(succeeded)
+        self.update_narratives()
+
+    def update_narratives(self) -> UpdateSummary | None:
+        """New flagged items into narratives and emerging myths (narratives.update_narratives): at the
+        end of every scan, so also in every monitor round. None without a store."""
+        if self.store is None:
+            return None
+        return update_narratives(self.store, self.encoder)
 
     # -- training ------------------------------------------------------------------------------------
 

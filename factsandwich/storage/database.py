@@ -159,7 +159,13 @@ class Database:
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # created by revisions after 0001, not by adoption
-LATER_TABLES = {"fact_checks", "fact_check_revision", "web_sessions"}
+LATER_TABLES = {
+    "fact_checks",
+    "fact_check_revision",
+    "web_sessions",
+    *("narratives", "narrative_items", "emerging_clusters", "emerging_items", "narrative_state"),
+    *("alert_subscriptions", "alerts_sent", "api_tokens"),
+}
 
 
 def migrate(engine: Engine) -> None:

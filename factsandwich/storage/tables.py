@@ -233,3 +233,129 @@ class FactCheckRevisionRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
+
+
+# -- narratives, emerging myths, alerts, partner tokens (issue 14) -------------------------------------
+
+
+class NarrativeRow(Base):
+    """Flagged posts that repeat one claim (or near-copies of one unmatched post): clustering.Narrative
+    with its centroid sum and kept MinHash signatures as float32/uint32 bytes, and the approved
+    response that answers every member ("answer once")."""
+
+    __tablename__ = "narratives"
+    __table_args__ = (Index("ix_narratives_claim_last_seen", "claim_id", "last_seen"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    claim_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    sources: Mapped[list[list[Any]]] = mapped_column(JSON)
+    vector_sum: Mapped[bytes] = mapped_column(LargeBinary)
+    signatures: Mapped[bytes] = mapped_column(LargeBinary)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class NarrativeItemRow(Base):
+    """An item's narrative: at most one (the item id is the key, so two processes that assign the same
+    item store it once)."""
+
+    __tablename__ = "narrative_items"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    narrative_id: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class EmergingClusterRow(Base):
+    """Unmatched flagged posts that say one thing (clustering.EmergingCluster): a candidate pair."""
+
+    __tablename__ = "emerging_clusters"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    typical: Mapped[list[str]] = mapped_column(JSON)
+    keywords: Mapped[list[str]] = mapped_column(JSON)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    sources: Mapped[list[list[Any]]] = mapped_column(JSON)
+    vector_sum: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EmergingItemRow(Base):
+    """An unmatched flagged item seen by the emerging-myth clustering: its cluster, or none yet."""
+
+    __tablename__ = "emerging_items"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    cluster_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+
+
+class NarrativeStateRow(Base):
+    """Named counters of the narrative update: the watermark (highest item id taken) and the time of
+    the last emerging rebuild. Its row lock serialises concurrent updates."""
+
+    __tablename__ = "narrative_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AlertSubscriptionRow(Base):
+    """A person's (or a role's) wish for alerts: kinds (comma-separated alerts.KINDS) by a channel."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (
+        Index("ux_alert_subscriptions_target", "person", "role", "channel", "target", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(32), default="")
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(2048))
+    kinds: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AlertSentRow(Base):
+    """Every alert and digest delivery: one row per (alert, channel, target), taken before sending (so
+    two monitors that see one surge send it once) and completed with the outcome."""
+
+    __tablename__ = "alerts_sent"
+    __table_args__ = (Index("ux_alerts_sent_delivery", "alert_id", "channel", "target", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(2048))
+    ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class ApiTokenRow(Base):
+    """A partner organisation's read-only API token: only its SHA-256 is kept; a fixed-window request
+    counter (window start, count) rate-limits it across every web worker."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    window_start: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    window_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -129,3 +129,76 @@ class User:
     def has(self, *roles: str) -> bool:
         """True when the user holds one of `roles` (admins hold all)."""
         return "admin" in self.roles or any(r in self.roles for r in roles)
+
+
+@dataclasses.dataclass(frozen=True)
+class NarrativeInfo:
+    """A stored narrative (issue 14): posts that repeat one claim, or near-copies of one post."""
+
+    id: str
+    claim_id: str | None
+    language: str
+    title: str
+    size: int
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    sources: tuple[tuple[str, int], ...]
+    response_id: int | None
+    version: int
+    item_ids: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class EmergingInfo:
+    """A stored emerging-myth cluster: unmatched flagged posts that say one thing."""
+
+    id: str
+    language: str
+    size: int
+    typical: tuple[str, ...]
+    keywords: tuple[str, ...]
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    sources: tuple[tuple[str, int], ...]
+    item_ids: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertTarget:
+    """A person's (or a role's) alert subscription as stored."""
+
+    id: int
+    person: str
+    role: str
+    channel: str
+    target: str
+    kinds: tuple[str, ...]
+    language: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertLogEntry:
+    """One delivery of an alert or digest: `ok` None while it is being sent."""
+
+    id: int
+    alert_id: str
+    kind: str
+    key: str
+    subject: str
+    channel: str
+    target: str
+    ok: bool | None
+    status: str
+    error: str
+    sent_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiToken:
+    """A partner's API token (its hash stays in storage)."""
+
+    id: int
+    name: str
+    created_by: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
