@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import io
 import json
 import logging
@@ -17,18 +18,20 @@ from typing import IO, Any
 
 import click
 
-from factsandwich import monitor, subscriptions
+from factsandwich import alerting, alerts, monitor, narratives, partners, subscriptions, trends
 from factsandwich.accounts import ROLES, UI_LANGUAGES, add_user
 from factsandwich.audit import audit_csv, audit_markdown, audit_rows, number_mismatches
 from factsandwich.claims import AS_OF_MAX_AGE_YEARS, REVIEW_MAX_AGE_DAYS, load_claims
 from factsandwich.classify import describe
 from factsandwich.config import PROJECT_ROOT, Settings
+from factsandwich.dates import utcnow
 from factsandwich.errors import AccountError, FactsandwichError
 from factsandwich.factcheck_tuning import read_checkthat_pairs, read_pairs_jsonl, tuned_name
 from factsandwich.files import atomic_output, atomic_write_text
 from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary, make_factsandwich
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
 from factsandwich.storage import Store
+from factsandwich.storage import narratives as narratives_store
 
 CSV_FIELDS = (
     "source",
@@ -484,6 +487,200 @@ def users_add(name: str, roles: tuple[str, ...], password_file: IO[str] | None, 
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     user = add_user(_store(), name, list(roles), password, language)
     click.echo(f"added {user.name} ({', '.join(sorted(user.roles))})")
+
+
+# -- narratives, emerging myths, alerts, partner tokens (issue 14) ------------------------------------
+
+
+def _since_option(f: Any) -> Any:
+    return click.option(
+        "--since",
+        type=click.DateTime(["%Y-%m-%d"]),
+        help="Only those seen on or after this date (YYYY-MM-DD).",
+    )(f)
+
+
+def _language_option(f: Any) -> Any:
+    return click.option("--language", type=click.Choice(["de", "en"]), help="Only those in this language.")(f)
+
+
+@main.group("narratives")
+def narratives_group() -> None:
+    """Narratives (flagged posts that repeat one myth) and emerging myths (posts no pair covers)."""
+
+
+@narratives_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_since_option
+@_language_option
+def narratives_list(fmt: str, since: Any, language: str | None) -> None:
+    """Each narrative: id, claim, count, first and last seen, sources and the guids of its posts."""
+    app = make_factsandwich(_settings())
+    assert app.store is not None
+    views = narratives.list_narratives(
+        app.store, app.claims, since=since.date() if since else None, language=language, examples=0
+    )
+    if fmt == "json":
+        click.echo(json.dumps([v.to_dict() for v in views], ensure_ascii=False, indent=2))
+        return
+    if not views:
+        click.echo("no narratives yet (scan some feeds: flagged posts that repeat a pair form them)")
+    for v in views:
+        sources = ", ".join(f"{s} ({n})" for s, n in v.info.sources[:3])
+        click.echo(
+            f"{v.info.id}  {v.info.size:>4} post(s)  {v.info.claim_id or '-':30} "
+            f"{_day(v.info.first_seen)} .. {_day(v.info.last_seen)}  {v.sparkline}\n"
+            f"    {v.myth[:100]}\n    in {sources}"
+        )
+
+
+@narratives_group.command("emerging")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_since_option
+@_language_option
+def narratives_emerging(fmt: str, since: Any, language: str | None) -> None:
+    """Each cluster of flagged posts that match no pair: id, size, typical posts, keywords, guids."""
+    store = _store()
+    views = narratives.emerging(store, since=since.date() if since else None, language=language)
+    if fmt == "json":
+        click.echo(json.dumps([v.to_dict() for v in views], ensure_ascii=False, indent=2))
+        return
+    if not views:
+        click.echo("no emerging myths (at least 3 similar flagged posts that match no pair make one)")
+    for v in views:
+        click.echo(f"{v.info.id}  {v.info.size} post(s)  keywords: {', '.join(v.info.keywords) or '-'}")
+        for sentence in v.info.typical:
+            click.echo(f"    - {sentence[:160]}")
+
+
+@narratives_group.command("update")
+def narratives_update() -> None:
+    """Put flagged posts that no update has seen yet into narratives (scans and the monitor do this)."""
+    app = _open_app()
+    summary = app.update_narratives()
+    assert summary is not None
+    click.echo(
+        f"{summary.taken} post(s): {summary.joined} joined a narrative, {summary.opened} opened one, "
+        f"{summary.emerging} without a confident pair ({summary.clustered} joined an emerging myth)"
+        + ("; emerging myths formed again" if summary.rebuilt else "")
+        + f"; {summary.answered} answered by an attached response; {summary.seconds:.2f} s"
+    )
+
+
+def _day(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "?"
+
+
+@main.group("alerts")
+def alerts_group() -> None:
+    """The morning digest and immediate alerts (surges, urgent local posts) by e-mail or webhook."""
+
+
+def _print_sent(sent: list[alerting.Sent]) -> None:
+    for s in sent:
+        where = f"{s.subscription.channel} {s.subscription.target}"
+        if s.delivery is None:
+            click.echo(f"{s.alert_id} -> {where}: {s.skipped}")
+        elif s.delivery.ok:
+            click.echo(f"{s.alert_id} -> {where}: sent")
+        else:
+            click.echo(f"{s.alert_id} -> {where}: FAILED {s.delivery.error}", err=True)
+
+
+@alerts_group.command("digest")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="The day to report (default: yesterday).")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--send", "send_it", is_flag=True, help="Send it to everyone subscribed to the digest.")
+@click.option("--dry-run", is_flag=True, help="With --send: list the recipients, send nothing.")
+def alerts_digest(day: Any, language: str, send_it: bool, dry_run: bool) -> None:
+    """Print the morning digest (and with --send, deliver it; each day's digest once per recipient)."""
+    config = alerting.AlertConfig.from_env()
+    app = make_factsandwich(_settings())
+    assert app.store is not None
+    now = utcnow()
+    when = day.date() if day else (trends.local_day(now, config.timezone) - datetime.timedelta(days=1))
+    digest = alerting.build_digest(app.store, app.claims, when, config)
+    message = alerts.render_digest(digest, language)
+    click.echo(f"Subject: {message.subject}\n\n{message.body}", nl=False)
+    if send_it or dry_run:
+        sent = alerting.send(app.store, digest, config, now=now, dry_run=dry_run)
+        _print_sent(sent)
+        if not sent:
+            click.echo("nobody is subscribed to the digest (see 'factsandwich alerts add')", err=True)
+        if any(s.delivery is not None and not s.delivery.ok for s in sent):
+            sys.exit(1)
+
+
+@alerts_group.command("send")
+@click.option("--dry-run", is_flag=True, help="List the alerts and recipients, send nothing.")
+def alerts_send(dry_run: bool) -> None:
+    """Send today's immediate alerts: surging narratives and myths, urgent local posts (places from
+    FACTSANDWICH_PLACES). An alert already sent to a recipient is not sent again."""
+    config = alerting.AlertConfig.from_env()
+    app = make_factsandwich(_settings())
+    assert app.store is not None
+    sent = alerting.send_immediate(app.store, app.claims, config, now=utcnow(), dry_run=dry_run)
+    _print_sent(sent)
+    click.echo(f"{len(sent)} delivery(ies)", err=True)
+    if any(s.delivery is not None and not s.delivery.ok for s in sent):
+        sys.exit(1)
+
+
+@alerts_group.command("add")
+@click.option("--person", default="", help="A user name (alerts for this person).")
+@click.option("--role", type=click.Choice(ROLES), help="Or a role (alerts for whoever holds it).")
+@click.option("--email", help="Send by e-mail to this address.")
+@click.option("--webhook", help="Or POST signed JSON to this http(s) URL.")
+@click.option("--kinds", default="digest,surge,local", show_default=True, help="Comma-separated.")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+def alerts_add(
+    person: str, role: str | None, email: str | None, webhook: str | None, kinds: str, language: str
+) -> None:
+    """Subscribe a person or a role to alerts by e-mail or webhook."""
+    target = alerting.add_subscription(
+        _store(), person=person, role=role or "", email=email, webhook=webhook, kinds=kinds, language=language
+    )
+    click.echo(f"subscribed {person or role} to {kinds} by {target}")
+
+
+@alerts_group.command("log")
+def alerts_log() -> None:
+    """The latest deliveries (every alert is recorded)."""
+    for e in narratives_store.alert_log(_store(), 50):
+        state = "sent" if e.ok else ("sending" if e.ok is None else f"failed: {e.error}")
+        click.echo(
+            f"{e.sent_at:%Y-%m-%d %H:%M}  {e.kind:7} {e.channel:8} {e.target}  {state}  {e.subject[:60]}"
+        )
+
+
+@main.group("api-token")
+def api_token() -> None:
+    """Read-only API tokens for partner organisations (admins)."""
+
+
+@api_token.command("create")
+@click.argument("name")
+def api_token_create(name: str) -> None:
+    """Create a token for the partner NAME; it is shown once (only its hash is kept)."""
+    token = partners.create_token(_store(), name)
+    click.echo(token)
+    click.echo(f"token for {name} created; give it to them now, it is not shown again", err=True)
+
+
+@api_token.command("list")
+def api_token_list() -> None:
+    """The partners' tokens (names and dates; never the tokens)."""
+    for t in partners.list_tokens(_store()):
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+        click.echo(f"{t.name:40} created {t.created_at:%Y-%m-%d}  {state}")
+
+
+@api_token.command("revoke")
+@click.argument("name")
+def api_token_revoke(name: str) -> None:
+    """Revoke the partner NAME's token at once."""
+    partners.revoke_token(_store(), name)
+    click.echo(f"revoked the token of {name}")
 
 
 def _store() -> Store:

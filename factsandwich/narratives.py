@@ -426,6 +426,11 @@ def split(
         staying, moved = clustering.split_narrative(narrative, members, {str(i) for i in move})
     except ValueError as exc:
         raise ReviewError(str(exc)) from None
+    if moved.id == staying.id or stored.get_narrative(store, moved.id) is not None:
+        # the moved posts include the one that named the narrative: name the new one by its members
+        moved = dataclasses.replace(
+            moved, id=clustering.narrative_id("split|" + ",".join(sorted(moved.item_ids)))
+        )
     done = stored.replace_narratives(store, form_token, actor, "split", expected_version, staying, [moved])
     return moved.id if done else None
 

@@ -247,6 +247,12 @@ def test_alert_deliveries_and_api_tokens_are_taken_once(store: Store) -> None:
     assert (
         stored.claim_delivery(store, "a-1", "surge", "jobs-taken", "Surge", "email", "x@example.org") is None
     )
+    stored.record_delivery(store, first, False, "", "connection refused")
+    again = stored.claim_delivery(store, "a-1", "surge", "jobs-taken", "Surge", "email", "x@example.org")
+    assert again == first  # a failed delivery is retried, once
+    assert (
+        stored.claim_delivery(store, "a-1", "surge", "jobs-taken", "Surge", "email", "x@example.org") is None
+    )
     stored.record_delivery(store, first, True, "250", "")
     assert [e.ok for e in stored.alert_log(store)] == [True]
     assert stored.add_api_token(store, "partner", "h" * 64, "admin")

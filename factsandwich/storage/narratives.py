@@ -719,7 +719,8 @@ def claim_delivery(
     store: Database, alert_id: str, kind: str, key: str, subject: str, channel: str, target: str
 ) -> int | None:
     """Take the delivery of `alert_id` to (channel, target): its log row id, or None when another
-    process (or an earlier run) took it already, so each alert reaches each target once."""
+    process (or an earlier run) took it already and did not fail, so each alert reaches each target
+    once; a failed delivery is taken again (retried) by the next run, by one process only."""
     with store.session() as session:
         statement = insert_ignoring_conflicts(session, AlertSentRow).values(
             alert_id=alert_id,
@@ -734,6 +735,18 @@ def claim_delivery(
             sent_at=utcnow(),
         )
         row = session.execute(statement.returning(AlertSentRow.id)).first()
+        if row is None:  # there is one: take it again only if it failed (compare-and-set)
+            row = session.execute(
+                update(AlertSentRow)
+                .where(
+                    AlertSentRow.alert_id == alert_id,
+                    AlertSentRow.channel == channel,
+                    AlertSentRow.target == target,
+                    AlertSentRow.ok.is_(False),
+                )
+                .values(ok=None, status="", error="", sent_at=utcnow())
+                .returning(AlertSentRow.id)
+            ).first()
         return int(row[0]) if row is not None else None
 
 
@@ -803,11 +816,13 @@ def use_api_token(
 def flagged_between(
     store: Database, start: dt.datetime, end: dt.datetime, *, limit: int = 5000
 ) -> list[Item]:
-    """Flagged items first seen in [start, end), newest first (the digest's day, the local alerts)."""
+    """Flagged items published (else first seen) in [start, end), newest first (the digest's day, the
+    local alerts)."""
+    moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)
     with store.session() as session:
         rows = session.scalars(
             select(ItemRow)
-            .where(ItemRow.flagged.is_(True), ItemRow.fetched_at >= start, ItemRow.fetched_at < end)
+            .where(ItemRow.flagged.is_(True), moment >= start, moment < end)
             .order_by(ItemRow.id.desc())
             .limit(limit)
         ).all()
