@@ -53,9 +53,9 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
     app.extensions["factsandwich"] = core
     CSRFProtect(app)
 
-    from webui import auth, claims_editor, dashboard, feeds, responses, triage, workflow
+    from webui import api, auth, claims_editor, dashboard, feeds, narratives, responses, triage, workflow
 
-    for module in (auth, triage, responses, claims_editor, dashboard, feeds, workflow):
+    for module in (auth, triage, responses, claims_editor, dashboard, feeds, workflow, narratives, api):
         app.register_blueprint(module.blueprint)
 
     @app.before_request
