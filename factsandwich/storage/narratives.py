@@ -204,6 +204,14 @@ class NarrativeWork:
 
     def __init__(self, store: Database, session: Session) -> None:
         self.store, self.session = store, session
+        self._members: list[dict[str, Any]] = []
+
+    def flush_members(self) -> None:
+        """Insert the memberships collected by `save_narrative` (one executemany, not one statement a
+        narrative: building an INSERT costs milliseconds); done before the transaction commits."""
+        if self._members:
+            self.session.execute(insert_ignoring_conflicts(self.session, NarrativeItemRow), self._members)
+            self._members = []
 
     def still_unassigned(self, item_ids: Sequence[int]) -> set[int]:
         ids = list(item_ids)
@@ -240,12 +248,7 @@ class NarrativeWork:
         row.vector_sum = _vector_bytes(narrative.vector_sum)
         row.signatures = np.asarray(narrative.signatures, dtype=np.uint32).tobytes()
         row.updated_at = utcnow()
-        self.session.flush()
-        if new_items:
-            self.session.execute(
-                insert_ignoring_conflicts(self.session, NarrativeItemRow),
-                [{"item_id": i, "narrative_id": narrative.id} for i in new_items],
-            )
+        self._members += [{"item_id": i, "narrative_id": narrative.id} for i in new_items]
         if row.response_id is not None:
             source = self.session.get(ResponseRow, row.response_id)
             if source is not None and source.status == "approved":
@@ -318,7 +321,9 @@ def narrative_work(store: Database) -> Iterator[NarrativeWork]:
             .values(value=NarrativeStateRow.value)
         )
         session.get(NarrativeStateRow, WATERMARK, with_for_update=True)
-        yield NarrativeWork(store, session)
+        work = NarrativeWork(store, session)
+        yield work
+        work.flush_members()
 
 
 def window_emerging_items(store: Database, since: dt.datetime) -> list[Item]:
@@ -562,6 +567,7 @@ def replace_narratives(
             ids = [int(i) for i in narrative.item_ids]
             session.execute(delete(NarrativeItemRow).where(NarrativeItemRow.item_id.in_(ids)))
             work.save_narrative(narrative, ids, language=row.language, title=row.title)
+        work.flush_members()
         row.version += 1
         act.audit(
             f"narrative.{action}",
