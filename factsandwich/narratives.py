@@ -211,10 +211,9 @@ def rebuild_emerging(
     """Form the emerging clusters of the window again (ids carried over); returns how many there are."""
     now = now or utcnow()
     window = params.window or dt.timedelta(days=3650)
-    items = stored.window_emerging_items(store, now - window - dt.timedelta(days=3650))
-    moments = [item_moment(i) for i in items]
-    end = min([now, max(moments)]) if moments else now
-    items = [i for i, m in zip(items, moments, strict=True) if end - window <= m]
+    latest = stored.latest_emerging_moment(store)
+    end = min(now, latest) if latest is not None else now
+    items = [i for i in stored.window_emerging_items(store, end - window) if item_moment(i) <= end]
     vectors = vectors_of(encoder, items)
     result = clustering.find_emerging(
         _cluster_items(items, vectors, with_claim=False), now=end + dt.timedelta(seconds=1), params=params

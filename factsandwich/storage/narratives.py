@@ -340,6 +340,15 @@ def window_emerging_items(store: Database, since: dt.datetime) -> list[Item]:
         return [value_of(Item, row) for row in rows]
 
 
+def latest_emerging_moment(store: Database) -> dt.datetime | None:
+    """The newest publication (else first-sight) moment of the items the emerging clustering saw."""
+    moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)
+    with store.session() as session:
+        return session.scalar(
+            select(func.max(moment)).join(EmergingItemRow, EmergingItemRow.item_id == ItemRow.id)
+        )
+
+
 def pending_emerging(store: Database, above: int) -> int:
     """Unclustered emerging items with an id above `above` (new since the last rebuild)."""
     with store.session() as session:
