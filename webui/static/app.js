@@ -60,4 +60,77 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });
+  keyboardShortcuts();
 });
+
+// Keyboard shortcuts (the help dialog, `?`, lists them): in the queue j/k move, o or Enter opens,
+// x selects; on an item r sends to response, d dismisses, n/p go to the next/previous item of the
+// queue page it was opened from, u goes back to that queue. Keys typed into a field are text, never
+// shortcuts.
+function keyboardShortcuts() {
+  const queue = document.querySelector("table.queue");
+  const rows = queue ? Array.from(queue.querySelectorAll("tbody tr")) : [];
+  let current = -1;
+  const focusRow = (index) => {
+    if (!rows.length) { return; }
+    current = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach((row, i) => {
+      row.classList.toggle("current", i === current);
+      if (i === current) { row.setAttribute("aria-current", "true"); } else { row.removeAttribute("aria-current"); }
+    });
+    rows[current].scrollIntoView({ block: "nearest" });
+  };
+  if (rows.length) {
+    // Remember this page of the queue, so that an item can offer next/previous within it.
+    const links = rows.map((row) => row.querySelector("a.item-link")).filter(Boolean);
+    sessionStorage.setItem("factsandwich-queue", JSON.stringify({
+      url: location.pathname + location.search,
+      items: links.map((a) => a.getAttribute("href")),
+    }));
+  }
+  const pager = document.querySelector("[data-item-pager]");
+  let stored = null;
+  try { stored = JSON.parse(sessionStorage.getItem("factsandwich-queue") || "null"); } catch (error) { stored = null; }
+  const here = location.pathname;
+  const position = stored && Array.isArray(stored.items) ? stored.items.indexOf(here) : -1;
+  const neighbour = (step) => (position >= 0 ? stored.items[position + step] : undefined);
+  if (pager && position >= 0) {
+    [["previous", -1], ["next", 1]].forEach(([name, step]) => {
+      const link = pager.querySelector(`[data-pager=${name}]`);
+      const target = neighbour(step);
+      if (link && target) { link.href = target; link.hidden = false; }
+    });
+    const back = pager.querySelector("[data-pager=queue]");
+    if (back) { back.href = stored.url; }
+    pager.hidden = false;
+  }
+  const help = document.getElementById("shortcuts-help");
+  document.querySelectorAll("[data-shortcuts]").forEach((button) => {
+    button.addEventListener("click", () => { if (help) { help.showModal(); } });
+  });
+  const submit = (selector) => {
+    const form = document.querySelector(selector);
+    if (form) { form.requestSubmit(); }
+  };
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) { return; }
+    const key = event.key;
+    if (key === "?" && help) { help.open ? help.close() : help.showModal(); event.preventDefault(); return; }
+    if (rows.length) {
+      if (key === "j") { focusRow(current + 1); } else if (key === "k") { focusRow(current - 1); }
+      else if ((key === "o" || key === "Enter") && current >= 0) { rows[current].querySelector("a.item-link").click(); }
+      else if (key === "x" && current >= 0) { const box = rows[current].querySelector("input[type=checkbox]"); box.checked = !box.checked; }
+      else { return; }
+      event.preventDefault();
+      return;
+    }
+    if (key === "r") { submit("form.respond-form"); }
+    else if (key === "d") { submit("form.dismiss-form"); }
+    else if ((key === "n" || key === "p") && neighbour(key === "n" ? 1 : -1)) { location.href = neighbour(key === "n" ? 1 : -1); }
+    else if (key === "u" && stored && position >= 0) { location.href = stored.url; }
+    else { return; }
+    event.preventDefault();
+  });
+}
