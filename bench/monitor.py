@@ -42,10 +42,12 @@ from xml.sax.saxutils import escape
 from sqlalchemy import func, select
 
 from factsandwich.config import Settings
+from factsandwich.dates import utcnow
 from factsandwich.embed import CachedEncoder, Encoder, FusionEncoder
-from factsandwich.monitor import RoundReport, poll_due
+from factsandwich.monitor import poll_due
 from factsandwich.pipeline import Factsandwich, ScanSummary
-from factsandwich.store import EmbeddingRow, Store, utcnow
+from factsandwich.storage import Store
+from factsandwich.storage.tables import EmbeddingRow
 from factsandwich.subscriptions import add_feed
 
 TOWNS = {
@@ -385,16 +387,16 @@ def poll(
     timers.take()
     skipped.clear()
     start = time.perf_counter()
-    report: RoundReport = poll_due(app, now=now)
+    report = poll_due(app, now=now)
     seconds = time.perf_counter() - start
     stages = timers.take()
     encoding = sum(v for k, v in stages.items() if k.startswith("encode "))
     return {
-        "feeds": report.feeds,
+        "feeds": report.sources,
         "processed": report.processed,
         "flagged": report.flagged,
         "not_modified": report.not_modified,
-        "failed": report.failed,
+        "failed": len(report.failed),
         "http_status": {str(k): v for k, v in sorted(server.take_statuses().items())},
         "skipped_stored": skipped["stored"],
         "encoded": sum(p.encoded_count for p in parts) - encoded_before,

@@ -23,7 +23,7 @@ from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.embed import CachedEncoder, Encoder, FusionEncoder
 from factsandwich.pipeline import Factsandwich, ScanSummary, embed_text
 from factsandwich.social import for_models
-from factsandwich.store import Store
+from factsandwich.storage import Store
 
 REALWORLD = PROJECT_ROOT.parent / "shared" / "datasets" / "realworld_feeds_fastfeedparser" / "benchmark_data"
 

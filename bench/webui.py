@@ -38,7 +38,8 @@ from factsandwich.accounts import add_user
 from factsandwich.claims import Claim
 from factsandwich.config import Settings
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import ItemRow, Store
+from factsandwich.storage import Store
+from factsandwich.storage.tables import ItemRow
 from factsandwich.triage import priority
 
 TARGET_MS = 100.0

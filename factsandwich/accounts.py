@@ -7,13 +7,13 @@ import datetime as dt
 import secrets
 from functools import cache
 
-from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from factsandwich.dates import utcnow
 from factsandwich.errors import AccountError, LoginThrottled
+from factsandwich.storage import Store
+from factsandwich.storage import accounts as stored
 from factsandwich.storage.values import User
-from factsandwich.store import LoginAttemptRow, Store, UserRow, WebSessionRow
 
 ROLES = ("admin", "editor", "comms", "spokesperson")
 ROLE_NAMES = {
@@ -27,24 +27,6 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
 UI_LANGUAGES = ("de", "en")
-
-__all__ = [
-    "ROLES",
-    "ROLE_NAMES",
-    "UI_LANGUAGES",
-    "User",
-    "add_user",
-    "authenticate",
-    "end_session",
-    "get_user",
-    "session_user",
-    "set_language",
-    "start_session",
-]
-
-
-def _user(row: UserRow) -> User:
-    return User(row.id, row.name, frozenset(r for r in row.roles.split(",") if r), row.language)
 
 
 def add_user(
@@ -60,34 +42,13 @@ def add_user(
         raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
     if language not in UI_LANGUAGES:
         raise AccountError(f"language must be one of {', '.join(UI_LANGUAGES)}")
-    with store.session() as session:
-        if session.scalar(select(UserRow).where(UserRow.name == name)) is not None:
-            raise AccountError(f"a user named {name!r} exists already")
-        row = UserRow(
-            name=name,
-            password_hash=generate_password_hash(password),
-            roles=",".join(sorted(set(roles))),
-            language=language,
-        )
-        session.add(row)
-        session.flush()
-        store.audit(session, actor, "user.add", "user", row.id, None, {"name": name, "roles": sorted(roles)})
-        return _user(row)
-
-
-def get_user(store: Store, user_id: int) -> User | None:
-    with store.session() as session:
-        row = session.get(UserRow, user_id)
-        return _user(row) if row else None
+    return stored.insert_user(store, name, generate_password_hash(password), roles, language, actor)
 
 
 def set_language(store: Store, user: User, language: str) -> None:
     if language not in UI_LANGUAGES:
         raise AccountError(f"language must be one of {', '.join(UI_LANGUAGES)}")
-    with store.session() as session:
-        row = session.get(UserRow, user.id)
-        if row is not None:
-            row.language = language
+    stored.set_user_language(store, user.id, language)
 
 
 def authenticate(
@@ -100,37 +61,20 @@ def authenticate(
     # The attempt is recorded (as a failure) and committed before it is counted: of attempts that
     # arrive at once, the k-th to commit counts at least k, so at most MAX_FAILURES ever reach the
     # password check, however many run in parallel.
-    with store.session() as session:
-        attempt = LoginAttemptRow(name=name, remote=remote, at=now, success=False)
-        session.add(attempt)
-    with store.session() as session:
-        failures = (
-            session.scalar(
-                select(func.count(LoginAttemptRow.id)).where(
-                    LoginAttemptRow.at >= now - FAILURE_WINDOW,
-                    LoginAttemptRow.success.is_(False),
-                    (LoginAttemptRow.name == name) | (LoginAttemptRow.remote == remote),
-                )
-            )
-            or 0
-        )
-        if failures > MAX_FAILURES:
-            session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == attempt.id))
-            throttled = True
-        else:
-            throttled = False
-            row = session.scalar(select(UserRow).where(UserRow.name == name))
-            # An unknown name costs a hash check too, so timing does not tell which names exist.
-            ok = (
-                check_password_hash(row.password_hash if row else _dummy_hash(), password) and row is not None
-            )
-            if ok:
-                session.execute(
-                    update(LoginAttemptRow).where(LoginAttemptRow.id == attempt.id).values(success=True)
-                )
+    attempt = stored.add_failed_login(store, name, remote, now)
+    throttled, user = stored.settle_login(
+        store,
+        attempt,
+        name,
+        remote,
+        now - FAILURE_WINDOW,
+        MAX_FAILURES,
+        # An unknown name costs a hash check too, so timing does not tell which names exist.
+        lambda password_hash: check_password_hash(password_hash or _dummy_hash(), password),
+    )
     if throttled:
         raise LoginThrottled("too many failed logins; try again in 15 minutes")
-    return _user(row) if ok and row is not None else None
+    return user
 
 
 @cache
@@ -144,10 +88,9 @@ def _dummy_hash() -> str:
 def start_session(store: Store, user: User) -> str:
     """A new server-side session for `user`; returns its random id (the only thing the cookie holds)."""
     session_id = secrets.token_urlsafe(32)
-    with store.session() as session:
-        session.add(WebSessionRow(id=session_id, user_id=user.id, created_at=utcnow()))
-        # Sessions that ran out are removed when someone logs in: the table stays small.
-        session.execute(delete(WebSessionRow).where(WebSessionRow.created_at < utcnow() - SESSION_LIFETIME))
+    # Sessions that ran out are removed when someone logs in: the table stays small.
+    now = utcnow()
+    stored.insert_web_session(store, session_id, user.id, now, now - SESSION_LIFETIME)
     return session_id
 
 
@@ -155,19 +98,13 @@ def session_user(store: Store, session_id: str | None, now: dt.datetime | None =
     """The user of a live session; None for an unknown, ended or expired one (after SESSION_LIFETIME)."""
     if not session_id or len(session_id) > 64:
         return None
-    with store.session() as session:
-        row = session.execute(
-            select(UserRow, WebSessionRow.created_at)
-            .join(WebSessionRow, WebSessionRow.user_id == UserRow.id)
-            .where(WebSessionRow.id == session_id)
-        ).first()
-        if row is None or row.created_at < (now or utcnow()) - SESSION_LIFETIME:
-            return None
-        return _user(row[0])
+    found = stored.web_session_user(store, session_id)
+    if found is None or found[1] < (now or utcnow()) - SESSION_LIFETIME:
+        return None
+    return found[0]
 
 
 def end_session(store: Store, session_id: str | None) -> None:
     """Log out: the session id is no longer accepted, by any worker, whoever presents it."""
     if session_id:
-        with store.session() as session:
-            session.execute(delete(WebSessionRow).where(WebSessionRow.id == session_id))
+        stored.delete_web_session(store, session_id)

@@ -17,7 +17,6 @@ number of imported fact-checks. What each step adds is measured by bench/checkth
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from factsandwich.dates import date_of
 from factsandwich.embed import Encoder, Vectors
 from factsandwich.factchecks import FactCheck
-from factsandwich.index import load_vectors, save_index
+from factsandwich.index import cache_key, cached_vectors
 from factsandwich.lexical import BM25
 from factsandwich.text import embedded_post_date
 
@@ -113,16 +112,15 @@ class FactCheckSearch:
     ) -> FactCheckSearch:
         """Load the dense index for this collection version and encoder from `cache_dir`, or encode the
         fact-checks (through the encoder's cache) and save it."""
-        key = hashlib.sha256(f"{version}|{len(fact_checks)}|{encoder.name}".encode()).hexdigest()[:16]
+        key = cache_key(version, len(fact_checks), encoder.name)
         path = cache_dir / f"fact-checks-{key}.faiss" if cache_dir else None
-        stored = load_vectors(path, len(fact_checks))
-        if stored is not None:
-            return cls(fact_checks, stored, encoder, reranker)
-        vectors = encoder.encode([document_text(f) for f in fact_checks])
-        search = cls(fact_checks, vectors, encoder, reranker)
-        if path is not None:
-            save_index(search._index, path)
-        return search
+        vectors = cached_vectors(
+            path,
+            len(fact_checks),
+            encoder.dim,
+            lambda: encoder.encode([document_text(f) for f in fact_checks]),
+        )
+        return cls(fact_checks, vectors, encoder, reranker)
 
     @property
     def size(self) -> int:

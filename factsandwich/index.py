@@ -1,13 +1,14 @@
 """A faiss index over every myth wording of the active claims, persisted per content hash.
 
 The index file is named by a hash of the claims and the encoder, so a change to either builds a new
-one on first use and an unchanged database loads in milliseconds.
+one on first use and an unchanged database loads in milliseconds. `cache_key` and `cached_vectors`
+are that cache, also for the fact-check search (factcheck_search.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,20 +36,26 @@ class _Wording:
     text: str
 
 
-def load_vectors(path: Path | None, count: int) -> Vectors | None:
-    """The vectors of the index saved at `path` if it holds exactly `count`, else None (rebuild)."""
-    if path is None or not path.is_file():
-        return None
-    stored = faiss.read_index(str(path))
-    if stored.ntotal != count:
-        return None
-    vectors: Vectors = stored.reconstruct_n(0, stored.ntotal)
+def cache_key(*parts: object) -> str:
+    """The name of a cached index: a hash of what its vectors depend on (texts, encoder)."""
+    return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:16]
+
+
+def cached_vectors(path: Path | None, count: int, dim: int, encode: Callable[[], Vectors]) -> Vectors:
+    """The `count` vectors of the faiss index saved at `path` if it holds exactly that many; else
+    `encode()`, saved at `path` (atomically: a crash never leaves a half-written index file). No
+    cache without a `path`."""
+    if path is not None and path.is_file():
+        stored = faiss.read_index(str(path))
+        if stored.ntotal == count:
+            loaded: Vectors = stored.reconstruct_n(0, stored.ntotal)
+            return loaded
+    vectors = np.ascontiguousarray(encode(), dtype=np.float32).reshape(-1, dim)
+    if path is not None:
+        index = faiss.IndexFlatIP(dim)
+        index.add(vectors)
+        atomic_write(path, lambda tmp: faiss.write_index(index, tmp))
     return vectors
-
-
-def save_index(index: faiss.Index, path: Path) -> None:
-    """Atomically: a crash never leaves a half-written index file."""
-    atomic_write(path, lambda tmp: faiss.write_index(index, tmp))
 
 
 class ClaimIndex:
@@ -70,21 +77,12 @@ class ClaimIndex:
             for lang in LANGUAGES
             for text in claim.myths[lang]
         ]
-        key = hashlib.sha256(f"{claims.content_hash}|{encoder.name}".encode()).hexdigest()[:16]
+        key = cache_key(claims.content_hash, encoder.name)
         path = cache_dir / f"claims-{key}.faiss" if cache_dir else None
-        stored = load_vectors(path, len(wordings))
-        if stored is not None:
-            return cls(wordings, stored, key)
-        vectors = encoder.encode([w.text for w in wordings])
-        index = cls(wordings, vectors, key)
-        if path is not None:
-            index._save(path)
-        return index
-
-    def _save(self, path: Path) -> None:
-        save_index(self._index, path)
-        meta = {"key": self.key, "wordings": len(self.wordings)}
-        path.with_suffix(".json").write_text(json.dumps(meta))
+        vectors = cached_vectors(
+            path, len(wordings), encoder.dim, lambda: encoder.encode([w.text for w in wordings])
+        )
+        return cls(wordings, vectors, key)
 
     @property
     def size(self) -> int:

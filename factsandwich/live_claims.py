@@ -1,6 +1,6 @@
 """The myth/fact pairs as editors share them: a pair file from an allied office previewed (field by
 field) and imported by the id inside it, and the live pairs exported in the claims_db/ format. The
-live copy itself is stored by storage/claims.py (names re-exported here).
+live copy itself is stored by storage/claims.py.
 """
 
 from __future__ import annotations
@@ -12,11 +12,8 @@ from typing import Any
 import yaml
 
 from factsandwich.claims import Claim, ClaimSet, parse_claim
-from factsandwich.errors import EditConflict
 from factsandwich.storage import Database
 from factsandwich.storage.claims import (
-    claim_history,
-    claim_version,
     claims_fingerprint,
     load_live_claims,
     locally_edited,
@@ -26,17 +23,15 @@ from factsandwich.storage.claims import (
 )
 
 __all__ = [
-    "EditConflict",
     "FieldChange",
     "ImportPreview",
-    "claim_history",
-    "claim_version",
+    # Only for pipeline.py, which still imports these three from here; they belong to
+    # storage/claims.py (pipeline.py is being changed by the narratives work; move the import then).
     "claims_fingerprint",
     "export_yaml",
     "import_yaml",
     "load_live_claims",
     "preview_import",
-    "save_claim",
     "sync_from_directory",
 ]
 

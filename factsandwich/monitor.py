@@ -1,8 +1,8 @@
 """The monitor: polls due feeds politely and sends new items through the scan pipeline.
 
-Each round: claim a due subscription with a row lease (`SELECT ... FOR UPDATE SKIP LOCKED` on
+Each round: lease a due subscription with a row lock (`SELECT ... FOR UPDATE SKIP LOCKED` on
 PostgreSQL, and a compare-and-set of its next poll time everywhere, so that several monitor processes
-on one or many machines never poll the same feed at once: the claim moves the next poll LEASE into
+on one or many machines never poll the same feed at once: the lease moves the next poll LEASE into
 the future); scan it (conditional GET with the stored ETag/Last-Modified, a 304 is "not modified",
 items stored whole in transactions, duplicates skipped); schedule the next poll: the feed's interval
 after a success, an exponentially longer wait after failures (`next_poll_after`, a pure decider).
@@ -19,7 +19,6 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from factsandwich.dates import utcnow
@@ -40,42 +39,36 @@ def next_poll_after(now: dt.datetime, interval_s: int, error_count: int) -> dt.d
     return now + (wait if wait < cap else cap)
 
 
-@dataclass
-class RoundReport:
-    feeds: int = 0
-    processed: int = 0
-    flagged: int = 0
-    not_modified: int = 0
-    failed: int = 0
+def _add_scan(total: ScanSummary, scan: ScanSummary) -> None:
+    """Add one scan's summary to `total`: the counts summed, the failures and warnings appended."""
+    for name, value in vars(scan).items():
+        setattr(total, name, getattr(total, name) + value)
 
 
 def poll_due(
     app: Factsandwich, now: dt.datetime | None = None, stop: Callable[[], bool] = lambda: False
-) -> RoundReport:
-    """One round over the feeds that are due."""
+) -> ScanSummary:
+    """One round over the feeds that are due: the summary of all its scans (`sources` is the number
+    of feeds polled, `failed` the feeds that failed)."""
     store = app.store
     if store is None:
         raise ValueError("the monitor needs a store")
-    report = RoundReport()
+    report = ScanSummary()
     while not stop():
-        claimed = store.claim_due_feed(now or utcnow(), LEASE)
-        if claimed is None:
+        leased = store.lease_due_subscription(now or utcnow(), LEASE)
+        if leased is None:
             break
-        url, interval_s = claimed
+        url, interval_s = leased
         summary = ScanSummary()
         for _ in app.scan([url], summary=summary):
             pass
-        report.feeds += 1
-        report.processed += summary.processed
-        report.flagged += summary.flagged
-        report.not_modified += summary.not_modified
+        _add_scan(report, summary)
         # From the later of the round's clock and now: a feed never becomes due again in its round.
         start = max(now or utcnow(), utcnow())
         errors, scheduled = store.schedule_next_poll(
             url, functools.partial(next_poll_after, start, interval_s)
         )
         if summary.failed:
-            report.failed += 1
             log.warning(
                 "%s: %s (failure %d in a row; next try %s)",
                 url,
@@ -109,14 +102,14 @@ def run(app: Factsandwich, *, idle_s: float = 30.0, rounds: int | None = None) -
         while not stopping.is_set() and (rounds is None or done < rounds):
             report = poll_due(app, stop=stopping.is_set)
             done += 1
-            if report.feeds:
+            if report.sources:
                 log.info(
                     "round: %d feed(s), %d new item(s), %d flagged, %d not modified, %d failed",
-                    report.feeds,
+                    report.sources,
                     report.processed,
                     report.flagged,
                     report.not_modified,
-                    report.failed,
+                    len(report.failed),
                 )
             if rounds is None or done < rounds:
                 stopping.wait(idle_s)

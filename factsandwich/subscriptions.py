@@ -8,13 +8,10 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
-from sqlalchemy import select
-
-from factsandwich.dates import utcnow
 from factsandwich.errors import SubscriptionError
 from factsandwich.feeds import is_url
+from factsandwich.storage import Store
 from factsandwich.storage.values import Subscription
-from factsandwich.store import FeedStateRow, Store, SubscriptionRow
 
 MIN_INTERVAL_S = 60
 MAX_INTERVAL_S = 7 * 24 * 3600  # a week: a feed polled more rarely is not monitored
@@ -38,20 +35,7 @@ def add_feed(
         )
     if language not in (None, "de", "en"):
         raise SubscriptionError("language must be de or en")
-    with store.session() as session:
-        if session.get(SubscriptionRow, url) is not None:
-            return False
-        session.add(
-            SubscriptionRow(
-                url=url,
-                name=(name or url)[:300],
-                language=language,
-                interval_s=interval_s,
-                next_poll=utcnow(),
-            )
-        )
-        store.audit(session, actor, "feed.add", "feed", url, None, {"name": name, "interval_s": interval_s})
-        return True
+    return store.add_subscription(url, name, language, interval_s, actor)
 
 
 def check_feed_url(url: str) -> str:
@@ -73,35 +57,11 @@ def check_feed_url(url: str) -> str:
 
 
 def remove_feed(store: Store, url: str, actor: str = "cli") -> bool:
-    with store.session() as session:
-        row = session.get(SubscriptionRow, url)
-        if row is None:
-            return False
-        session.delete(row)
-        store.audit(session, actor, "feed.remove", "feed", url, {"name": row.name}, None)
-        return True
+    return store.remove_subscription(url, actor)
 
 
 def list_feeds(store: Store) -> list[Subscription]:
-    with store.session() as session:
-        rows = session.execute(
-            select(SubscriptionRow, FeedStateRow)
-            .outerjoin(FeedStateRow, FeedStateRow.url == SubscriptionRow.url)
-            .order_by(SubscriptionRow.name)
-        ).all()
-    return [
-        Subscription(
-            sub.url,
-            sub.name,
-            sub.language,
-            sub.interval_s,
-            sub.next_poll,
-            state.last_success if state else None,
-            state.last_error if state else None,
-            state.error_count if state else 0,
-        )
-        for sub, state in rows
-    ]
+    return store.list_subscriptions()
 
 
 def import_opml(store: Store, data: bytes, actor: str = "cli") -> tuple[int, int]:

@@ -21,7 +21,7 @@ from factsandwich.cli import main
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.embed import Vectors
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import Store
+from factsandwich.storage import Store
 
 DEMO = PROJECT_ROOT / "demo"
 

@@ -24,7 +24,8 @@ from factsandwich.accounts import add_user
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.feeds import FetchLimits, read_source
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import ResponseRow, Store
+from factsandwich.storage import Store
+from factsandwich.storage.tables import ResponseRow
 from webui import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")

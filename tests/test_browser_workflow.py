@@ -19,8 +19,8 @@ from test_browser import (  # noqa: F401  (fixtures)
     server,
 )
 
-from factsandwich import review
-from factsandwich.store import ItemRow, ResponseRow
+from factsandwich import triage
+from factsandwich.storage.tables import ItemRow, ResponseRow
 
 pytestmark = __import__("pytest").mark.models
 
@@ -57,7 +57,7 @@ def add_item(srv: Server, guid: str, text: str, matches: list[dict[str, Any]], p
 def draft_for(srv: Server, item_id: int) -> int:
     claim = srv.core.claims.get("jobs-taken")
     assert claim is not None
-    response_id = review.send_to_response(
+    response_id = triage.send_to_response(
         srv.store, item_id, claim, srv.core.drafts, "comms", f"bw-{item_id}"
     )
     assert response_id is not None

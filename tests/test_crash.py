@@ -34,8 +34,10 @@ import pytest
 from sqlalchemy import update
 
 from factsandwich.config import Settings
+from factsandwich.dates import utcnow
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import ItemRow, Store, SubscriptionRow, utcnow
+from factsandwich.storage import Store
+from factsandwich.storage.tables import ItemRow, SubscriptionRow
 from factsandwich.subscriptions import add_feed, list_feeds
 
 pytestmark = pytest.mark.models

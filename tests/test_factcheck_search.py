@@ -25,7 +25,7 @@ from factsandwich.factcheck_tuning import (
 from factsandwich.factchecks import FactCheck
 from factsandwich.lexical import BM25
 from factsandwich.pipeline import Factsandwich, ScanSummary
-from factsandwich.store import Store
+from factsandwich.storage import Store
 from factsandwich.text import embedded_post_date
 
 CHECKS = [

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from conftest import BOTH_DATABASES, FakeEncoder
 
-import factsandwich.store
+import factsandwich.storage.fact_checks
 from factsandwich.accounts import add_user
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.errors import FactCheckError
 from factsandwich.factchecks import FactCheck, read_fact_checks
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import Store
+from factsandwich.storage import Store
 from webui import create_app
 
 VCLAIMS = PROJECT_ROOT.parent / "shared" / "datasets" / "checkthat2022_task2a_en" / "vclaims.jsonl"
@@ -415,7 +415,7 @@ def test_version_changes_with_an_update_in_the_same_clock_tick(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = Store(f"sqlite:///{tmp_path / 'f.db'}")
-    monkeypatch.setattr(factsandwich.store, "utcnow", lambda: dt.datetime(2026, 1, 1))
+    monkeypatch.setattr(factsandwich.storage.fact_checks, "utcnow", lambda: dt.datetime(2026, 1, 1))
     store.upsert_fact_checks([FactCheck("c", "1", "First wording.")])
     before = store.fact_checks_version()
     assert store.upsert_fact_checks([FactCheck("c", "1", "Second wording.")]) == (0, 1)

@@ -20,7 +20,7 @@ from factsandwich.feeds import FeedItem, FetchLimits, parse_feed, read_source
 from factsandwich.files import atomic_output
 from factsandwich.index import ClaimMatch
 from factsandwich.pipeline import Analysis, ScanRecord
-from factsandwich.store import Store
+from factsandwich.storage import Store
 from factsandwich.text import html_to_text
 
 

@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 from conftest import BOTH_DATABASES, FakeEncoder
 
-from factsandwich import review
+from factsandwich import triage
+from factsandwich.claims import load_claims
 from factsandwich.config import Settings
 from factsandwich.embed import CachedEncoder
 from factsandwich.pipeline import Factsandwich, ScanSummary
-from factsandwich.store import AuditRow, FormTokenRow, ItemRow, Store
+from factsandwich.storage import Store
+from factsandwich.storage.tables import AuditRow, FormTokenRow, ItemRow
 
 
 def _posts(path: Path, numbers: range) -> Path:
@@ -85,7 +87,7 @@ def test_concurrent_submissions_of_one_form_token_act_once(settings: Settings) -
     def submit() -> None:
         barrier.wait()
         try:
-            review.dismiss(store, [item_id], "not_a_myth", "anna", "token-1")
+            triage.dismiss(store, [item_id], "not_a_myth", "anna", "token-1")
         except BaseException as exc:  # what became a 500 in the web UI
             errors.append(exc)
 
@@ -135,7 +137,7 @@ def test_a_database_at_the_newest_revision_opens_without_alembic(
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    from factsandwich.store import MIGRATIONS, head_revision
+    from factsandwich.storage import MIGRATIONS, head_revision
 
     assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
@@ -153,7 +155,7 @@ def test_a_database_at_the_newest_revision_opens_without_alembic(
 @BOTH_DATABASES
 def test_two_processes_importing_the_claims_into_a_new_database_at_once(settings: Settings) -> None:
     """B has read the (empty) claims table and is adding the pairs when A imports and commits them."""
-    from factsandwich import live_claims
+    from factsandwich.storage import claims as stored_claims
 
     url = settings.effective_database_url
     first, second = Store(url), Store(url)
@@ -163,10 +165,10 @@ def test_two_processes_importing_the_claims_into_a_new_database_at_once(settings
     def audit_after_a(*args: Any, **kwargs: Any) -> None:
         if not raced:
             raced.append(True)
-            live_claims.sync_from_directory(first, settings.claims_dir)
+            stored_claims.sync_from_directory(first, settings.claims_dir)
         audit(*args, **kwargs)
 
     second.audit = audit_after_a  # type: ignore[method-assign]
-    assert live_claims.sync_from_directory(second, settings.claims_dir) == []
-    stored, _versions = live_claims.claims_fingerprint(second)
-    assert raced and stored == len(live_claims.load_claims(settings.claims_dir))
+    assert stored_claims.sync_from_directory(second, settings.claims_dir) == []
+    stored, _versions = stored_claims.claims_fingerprint(second)
+    assert raced and stored == len(load_claims(settings.claims_dir))

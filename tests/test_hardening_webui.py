@@ -13,10 +13,10 @@ from test_webui import PASSWORD, app, cli_env, core, login  # noqa: F401  (fixtu
 
 from factsandwich import accounts
 from factsandwich.accounts import authenticate
+from factsandwich.dates import utcnow
 from factsandwich.errors import LoginThrottled, SubscriptionError
 from factsandwich.monitor import next_poll_after
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import utcnow
 from factsandwich.subscriptions import add_feed, list_feeds
 
 

@@ -8,7 +8,8 @@ from conftest import BOTH_DATABASES
 from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select
 
 from factsandwich.factchecks import FactCheck
-from factsandwich.store import MIGRATIONS, Base, Store, migrate
+from factsandwich.storage import MIGRATIONS, Store, migrate
+from factsandwich.storage.tables import Base
 
 # The newest revision (one head: two developers' revisions must be chained, not branched).
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()

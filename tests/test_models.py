@@ -101,22 +101,22 @@ def test_unreadable_classifier_file_is_retrained(fake_app: Factsandwich) -> None
 
 
 def test_office_triage_decisions_become_training_data(fake_app: Factsandwich) -> None:
-    from factsandwich import review
+    from factsandwich import training, triage
 
     records = list(fake_app.scan([str(PROJECT_ROOT / "demo" / "posts.jsonl")]))
     assert fake_app.store is not None and records
     items = fake_app.store.list_items()
-    review.dismiss(fake_app.store, [items[0].id], "not_a_myth", "anna", "t1")
-    review.mark(fake_app.store, items[1].id, "misinformation", "anna", "t2")
-    review.dismiss(fake_app.store, [items[2].id], "duplicate", "anna", "t3")  # says nothing about myths
-    labels = sorted(e.label for e in review.labelled_decisions(fake_app.store))
+    triage.dismiss(fake_app.store, [items[0].id], "not_a_myth", "anna", "t1")
+    triage.mark(fake_app.store, items[1].id, "misinformation", "anna", "t2")
+    triage.dismiss(fake_app.store, [items[2].id], "duplicate", "anna", "t3")  # says nothing about myths
+    labels = sorted(e.label for e in training.labelled_decisions(fake_app.store))
     assert labels == ["myth", "neutral"]
     assert fake_app.train().metadata["n_office_decisions"] == 2
 
 
 def test_claim_edit_in_one_process_reaches_another(settings) -> None:  # type: ignore[no-untyped-def]
-    from factsandwich.live_claims import claim_version, save_claim
-    from factsandwich.store import Store
+    from factsandwich.storage import Store
+    from factsandwich.storage.claims import claim_version, save_claim
 
     store = Store(settings.effective_database_url)
     web_worker = Factsandwich(settings, store=store, encoder=FakeEncoder())
@@ -134,8 +134,8 @@ def test_claim_edit_in_one_process_reaches_another(settings) -> None:  # type: i
 
 
 def test_claims_db_changes_sync_unless_edited_in_the_ui(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from factsandwich.live_claims import claim_version, load_live_claims, save_claim, sync_from_directory
-    from factsandwich.store import Store
+    from factsandwich.storage import Store
+    from factsandwich.storage.claims import claim_version, load_live_claims, save_claim, sync_from_directory
 
     claims_dir = tmp_path / "claims_copy"
     shutil.copytree(CLAIMS_DIR, claims_dir)

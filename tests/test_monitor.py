@@ -19,7 +19,7 @@ from conftest import BOTH_DATABASES, DEMO, etag_feed
 from factsandwich.cli import main
 from factsandwich.monitor import next_poll_after, poll_due
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import Store
+from factsandwich.storage import Store
 from factsandwich.subscriptions import (
     SubscriptionError,
     add_feed,
@@ -83,16 +83,16 @@ def test_monitor_rounds_poll_due_feeds_politely(fake_app: Factsandwich, http_ser
     add_feed(store, base + "/bad.rss", "bad", "en", 600)
 
     first = poll_due(fake_app)
-    assert (first.feeds, first.processed, first.failed) == (2, 10, 1)
+    assert (first.sources, first.processed, len(first.failed)) == (2, 10, 1)
     feeds = {f.name: f for f in list_feeds(store)}
     assert feeds["bad"].error_count == 1 and "HTTP 500" in (feeds["bad"].last_error or "")
     assert feeds["good"].last_success is not None and feeds["good"].error_count == 0
     wait_bad = feeds["bad"].next_poll - feeds["good"].next_poll
     assert dt.timedelta(minutes=9) < wait_bad < dt.timedelta(minutes=11)  # 20 min instead of 10
 
-    assert poll_due(fake_app).feeds == 0  # nothing due yet
+    assert poll_due(fake_app).sources == 0  # nothing due yet
     later = poll_due(fake_app, now=feeds["good"].next_poll + dt.timedelta(seconds=1))
-    assert (later.feeds, later.processed, later.not_modified) == (1, 0, 1)  # 304: nothing re-read
+    assert (later.sources, later.processed, later.not_modified) == (1, 0, 1)  # 304: nothing re-read
     assert hits == ["good", "bad", "good"]
     assert store.count_items() == 10
 
@@ -190,5 +190,5 @@ def test_two_monitors_share_the_feeds_without_double_work(settings, http_server)
         thread.join(timeout=120)
     assert sorted(hits) == sorted(f"/f{n}.rss" for n in range(12))
     assert set(hits.values()) == {1}  # no feed polled twice
-    assert sum(r.feeds for r in reports) == 12 and all(r.feeds for r in reports)  # both did work
+    assert sum(r.sources for r in reports) == 12 and all(r.sources for r in reports)  # both did work
     assert setup.count_items() == 36

@@ -10,7 +10,7 @@ from conftest import BOTH_DATABASES, DEMO
 
 import factsandwich.pipeline as pipeline
 from factsandwich.pipeline import Factsandwich, ScanSummary
-from factsandwich.store import Store
+from factsandwich.storage import Store
 
 RECORD_KEYS = {
     "source",

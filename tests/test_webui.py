@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 from factsandwich.accounts import ROLES, add_user
 from factsandwich.config import Settings
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import AuditRow, ItemRow, ResponseRow, Store
+from factsandwich.storage import Store
+from factsandwich.storage.tables import AuditRow, ItemRow, ResponseRow
 from webui import create_app
 
 PASSWORD = "correct horse battery"
@@ -140,6 +141,14 @@ def test_security_headers_and_no_inline_script(app: Flask) -> None:
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert not re.search(rb"<script(?![^>]*\bsrc=)", response.data)  # only external scripts
+
+
+def test_an_action_on_a_missing_item_is_a_404_page(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "comms")
+    missing = client.post("/items/999999/mark", data={"kind": "misinformation", "form_token": "t-missing"})
+    assert missing.status_code == 404 and b"item 999999 not found" in missing.data
+    assert b"<html" in missing.data  # the error page (error.html), not a bare message
 
 
 def test_csrf_is_required(core: Factsandwich) -> None:

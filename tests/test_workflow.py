@@ -19,11 +19,14 @@ from conftest import BOTH_DATABASES, FakeEncoder
 from flask import Flask
 from flask.testing import FlaskClient
 
-from factsandwich import review
+from factsandwich import responses, statistics, training, triage
 from factsandwich.accounts import add_user
 from factsandwich.config import Settings
+from factsandwich.dates import utcnow
+from factsandwich.errors import ResponseExists
 from factsandwich.pipeline import Factsandwich
-from factsandwich.store import AuditRow, ItemRow, ResponseRow, Store, utcnow
+from factsandwich.storage import Store
+from factsandwich.storage.tables import AuditRow, ItemRow, ResponseRow
 from webui import create_app
 
 PASSWORD = "correct horse battery"
@@ -270,9 +273,9 @@ def test_concurrent_drafts_of_one_item_store_one(core: Factsandwich) -> None:
     def send(n: int) -> None:
         barrier.wait()
         try:
-            review.send_to_response(store_of(core), item_id, claim, core.drafts, f"c{n}", f"tok-{n}")
+            triage.send_to_response(store_of(core), item_id, claim, core.drafts, f"c{n}", f"tok-{n}")
             outcomes.append("drafted")
-        except review.ResponseExists:
+        except ResponseExists:
             outcomes.append("exists")
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
@@ -339,7 +342,7 @@ def test_the_disinformation_label_survives_response_and_approval(core: Factsandw
     assert row.status == "handled" and row.label == "disinformation"
     assert re.search(r'class="label[^"]*">disinformation<', comms.get(f"/items/{item_id}").data.decode())
     # the label is labelled data for training too
-    assert any(e.label == "myth" for e in review.labelled_decisions(store_of(core)))
+    assert any(e.label == "myth" for e in training.labelled_decisions(store_of(core)))
 
 
 # -- 5. no match: no preselected pair ----------------------------------------------------------------------
@@ -403,7 +406,7 @@ def test_date_filter_and_dashboard_use_the_publication_date(core: Factsandwich, 
     until = (now - dt.timedelta(days=15)).date().isoformat()
     page = comms.get(f"/triage?status=&until={until}").data.decode()
     assert sorted(set(re.findall(r"Post (p\d)", page))) == ["p2", "p3"]  # published on or before it
-    board = review.dashboard(store_of(core))
+    board = statistics.dashboard(store_of(core))
     expected = {f"{m.isocalendar()[0]}-W{m.isocalendar()[1]:02d}" for m in weeks_ago}
     assert set(board.weeks) == expected and len(expected) == 4
 
@@ -421,7 +424,7 @@ def test_time_to_approval_counts_from_first_sight(core: Factsandwich, app: Flask
     approve(speaker, response.id, shown_version(speaker, response.id))
     row, approved = item_row(core, item_id), response_row(core, response.id)
     assert approved.approved_at is not None
-    assert review.time_to_approval(row, approved) == approved.approved_at - first_seen
+    assert responses.time_to_approval(row, approved) == approved.approved_at - first_seen
 
 
 # -- 7. back to the queue as it was, with a message and undo ------------------------------------------------
@@ -598,7 +601,7 @@ def test_import_uses_the_id_inside_and_asks_before_overwriting(core: Factsandwic
 
 
 def _version(core: Factsandwich, claim_id: str) -> int | None:
-    from factsandwich.live_claims import claim_version
+    from factsandwich.storage.claims import claim_version
 
     return claim_version(store_of(core), claim_id)
 
@@ -621,7 +624,7 @@ def test_migration_0004_keeps_marks_as_labels_and_parses_dates(settings: Setting
     from alembic.config import Config
     from sqlalchemy import create_engine, text
 
-    from factsandwich.store import MIGRATIONS, migrate
+    from factsandwich.storage import MIGRATIONS, migrate
 
     engine = create_engine(settings.effective_database_url)
     config = Config()
@@ -673,8 +676,8 @@ def test_a_queue_row_shows_the_post_its_source_by_name_and_its_age(core: Factsan
     assert "They take our jobs, says post p1." in row.group(0)  # the post's own text, not just "Comment"
     assert "Musterstadt Bürgerforum" in row.group(0) and "feeds.example/local.xml" not in row.group(0)
     assert re.search(r'<td class="num age">3 h</td>', row.group(0))
-    assert review.age(now - dt.timedelta(days=2, hours=1), now) == review.Age(2, "d")
-    assert review.age(now - dt.timedelta(minutes=7), now) == review.Age(7, "min")
+    assert triage.age(now - dt.timedelta(days=2, hours=1), now) == triage.Age(2, "d")
+    assert triage.age(now - dt.timedelta(minutes=7), now) == triage.Age(7, "min")
 
 
 def test_states_and_messages_are_german_for_a_german_user(core: Factsandwich, app: Flask) -> None:

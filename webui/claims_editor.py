@@ -15,14 +15,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from factsandwich import triage
 from factsandwich.claims import FALLACIES, LANGUAGES, STATUSES, Claim, claim_from_data
 from factsandwich.errors import ClaimsError, EditConflict
-from factsandwich.live_claims import (
-    claim_history,
-    claim_version,
-    export_yaml,
-    import_yaml,
-    preview_import,
-    save_claim,
-)
+from factsandwich.live_claims import export_yaml, import_yaml, preview_import
+from factsandwich.storage.claims import claim_history, claim_version, save_claim
 from webui.context import core, store
 from webui.i18n import translate
 from webui.security import actor, requires

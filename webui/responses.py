@@ -141,7 +141,7 @@ def reject(response_id: int) -> Any:
     return _decide(response_id, False)
 
 
-@blueprint.route("/responses/<int:response_id>/claimresponses.json")
+@blueprint.route("/responses/<int:response_id>/claimreview.json")
 @requires("spokesperson")
 def claimreview(response_id: int) -> Any:
     response, item, claim = _load(response_id)

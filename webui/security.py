@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 from flask import abort, g, make_response, redirect, request, session, url_for
 
-from factsandwich.accounts import User, session_user
+from factsandwich.accounts import session_user
+from factsandwich.storage.values import User
 from webui.context import core
 
 F = TypeVar("F", bound=Callable[..., Any])

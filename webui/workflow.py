@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from factsandwich import triage
-from factsandwich.errors import ResponseExists, StateChanged
+from factsandwich.errors import NotFound, ResponseExists, StateChanged
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES
 from webui.context import core, store
 from webui.i18n import translate
@@ -184,6 +184,13 @@ def propose(item_id: int) -> Any:
     triage.propose_pair(store(), item_id, actor(), request.form.get("form_token", ""))
     flash(translate("proposed", g.language), "ok")
     return redirect(url_for("triage.item", item_id=item_id), code=303)
+
+
+@blueprint.app_errorhandler(NotFound)
+def not_found(error: NotFound) -> Any:
+    """An action on an item or a response that does not exist: the 404 page, as for an unknown address
+    (the other refusals of the library are 400 or 409, in webui/__init__.py)."""
+    return render_template("error.html", message=str(error)), 404
 
 
 @blueprint.app_errorhandler(413)
