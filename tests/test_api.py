@@ -102,6 +102,7 @@ def test_narrative_page_answers_once_and_exports(core: Factsandwich, app: Flask)
     login(client, "comms")
     view = narratives.list_narratives(store_of(core))[0]
     response_id = approved_response(store_of(core), view.info.item_ids[0])
+    assert b"View by narrative" in client.get("/triage").data  # the queue, by narrative
     page = client.get("/narratives")
     assert page.status_code == 200 and b"Migrants are taking our jobs" in page.data
     assert b"3 posts" in page.data and b"Reuse" not in page.data

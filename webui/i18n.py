@@ -271,6 +271,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # narratives, emerging myths, alerts (issue 14)
     "narratives": {"de": "Erzählungen", "en": "Narratives"},
+    "by_narrative": {"de": "Nach Erzählung ansehen", "en": "View by narrative"},
     "narrative": {"de": "Erzählung", "en": "Narrative"},
     "narratives_intro": {
         "de": "Beiträge, die denselben Mythos wiederholen, als eine Erzählung: einmal antworten, "
