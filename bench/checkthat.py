@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from factsandwich.config import Settings
-from factsandwich.factcheck_search import FEATURES, FactCheckSearch
-from factsandwich.factcheck_tuning import (
+from factsandwich.fact_check_search import FEATURES, FactCheckSearch
+from factsandwich.fact_check_tuning import (
     fit_reranker,
     read_checkthat_pairs,
     read_checkthat_queries,

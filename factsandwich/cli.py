@@ -26,7 +26,7 @@ from factsandwich.classify import describe
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.dates import utcnow
 from factsandwich.errors import AccountError, FactsandwichError
-from factsandwich.factcheck_tuning import read_checkthat_pairs, read_pairs_jsonl, tuned_name
+from factsandwich.fact_check_tuning import read_checkthat_pairs, read_pairs_jsonl, tuned_name
 from factsandwich.files import atomic_output, atomic_write_text
 from factsandwich.pipeline import Factsandwich, ScanRecord, ScanSummary, make_factsandwich
 from factsandwich.sandwich import CHANNEL_LIMITS, TONES

@@ -2,7 +2,7 @@
 
 The index file is named by a hash of the claims and the encoder, so a change to either builds a new
 one on first use and an unchanged database loads in milliseconds. `cache_key` and `cached_vectors`
-are that cache, also for the fact-check search (factcheck_search.py).
+are that cache, also for the fact-check search (fact_check_search.py).
 """
 
 from __future__ import annotations

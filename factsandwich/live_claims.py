@@ -13,27 +13,9 @@ import yaml
 
 from factsandwich.claims import Claim, ClaimSet, parse_claim
 from factsandwich.storage import Database
-from factsandwich.storage.claims import (
-    claims_fingerprint,
-    load_live_claims,
-    locally_edited,
-    save_claim,
-    stored_claim,
-    sync_from_directory,
-)
+from factsandwich.storage.claims import locally_edited, save_claim, stored_claim
 
-__all__ = [
-    "FieldChange",
-    "ImportPreview",
-    # Only for pipeline.py, which still imports these three from here; they belong to
-    # storage/claims.py (pipeline.py is being changed by the narratives work; move the import then).
-    "claims_fingerprint",
-    "export_yaml",
-    "import_yaml",
-    "load_live_claims",
-    "preview_import",
-    "sync_from_directory",
-]
+__all__ = ["FieldChange", "ImportPreview", "export_yaml", "import_yaml", "preview_import"]
 
 
 @dataclass(frozen=True)

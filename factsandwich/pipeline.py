@@ -35,17 +35,17 @@ from factsandwich.embed import (
     make_encoder,
 )
 from factsandwich.errors import FactCheckError
-from factsandwich.factcheck_search import FactCheckMatch, FactCheckSearch
-from factsandwich.factcheck_tuning import TunedRetriever, TuningPair, load_tuned, tune, tuned_name
-from factsandwich.factchecks import FactCheckImport, read_fact_checks
+from factsandwich.fact_check_search import FactCheckMatch, FactCheckSearch
+from factsandwich.fact_check_tuning import TunedRetriever, TuningPair, load_tuned, tune, tuned_name
+from factsandwich.fact_checks import FactCheckImport, read_fact_checks
 from factsandwich.feeds import FeedItem, FetchLimits, SourceResult, expand_sources, is_url, read_source
 from factsandwich.index import ClaimMatch
-from factsandwich.live_claims import claims_fingerprint, load_live_claims, sync_from_directory
 from factsandwich.matcher import ClaimMatcher
 from factsandwich.narratives import UpdateSummary, update_narratives
 from factsandwich.sandwich import Draft, DraftWriter
 from factsandwich.social import for_models
 from factsandwich.storage import Store
+from factsandwich.storage.claims import claims_fingerprint, load_live_claims, sync_from_directory
 from factsandwich.storage.null import NullStore, ScanStore
 from factsandwich.text import content_hash, detect_language
 from factsandwich.training import labelled_decisions, labelled_posts, train_classifier
@@ -257,7 +257,7 @@ class Factsandwich:
         return read, added, updated
 
     def tune_fact_checks(self, pairs: list[TuningPair], log: Callable[[str], None]) -> TunedRetriever:
-        """Fine-tune the retriever and fit the re-ranker on matched pairs (factcheck_tuning), with the
+        """Fine-tune the retriever and fit the re-ranker on matched pairs (fact_check_tuning), with the
         labelled posts as posts that check nothing: the kind of text a scan mostly sees."""
         if self.store is None:
             raise FactCheckError("tuning needs the store with the imported fact-checks")

@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 from test_browser import (  # noqa: F401  (fixtures)
     CHROMIUM,
+    CHROMIUM_ARGS,
     Server,
     browser,
     login,
@@ -129,14 +130,7 @@ def test_at_390_px_nothing_is_wider_than_the_screen(
         str(tmp_path / "phone-profile"),
         executable_path=str(CHROMIUM),
         headless=True,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
+        args=CHROMIUM_ARGS,
         viewport={"width": 390, "height": 844},
     )
     try:

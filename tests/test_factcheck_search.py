@@ -13,8 +13,8 @@ from conftest import FakeEncoder
 from factsandwich.config import Settings
 from factsandwich.dates import date_of as parse_date
 from factsandwich.errors import FactCheckError
-from factsandwich.factcheck_search import FEATURES, FactCheckSearch, Reranker
-from factsandwich.factcheck_tuning import (
+from factsandwich.fact_check_search import FEATURES, FactCheckSearch, Reranker
+from factsandwich.fact_check_tuning import (
     TuningPair,
     fit_reranker,
     read_checkthat_pairs,
@@ -22,7 +22,7 @@ from factsandwich.factcheck_tuning import (
     split_pairs,
     tune,
 )
-from factsandwich.factchecks import FactCheck
+from factsandwich.fact_checks import FactCheck
 from factsandwich.lexical import BM25
 from factsandwich.pipeline import Factsandwich, ScanSummary
 from factsandwich.storage import Store

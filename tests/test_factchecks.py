@@ -16,7 +16,7 @@ import factsandwich.storage.fact_checks
 from factsandwich.accounts import add_user
 from factsandwich.config import PROJECT_ROOT, Settings
 from factsandwich.errors import FactCheckError
-from factsandwich.factchecks import FactCheck, read_fact_checks
+from factsandwich.fact_checks import FactCheck, read_fact_checks
 from factsandwich.pipeline import Factsandwich
 from factsandwich.storage import Store
 from webui import create_app

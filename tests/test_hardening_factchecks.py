@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from factsandwich.errors import FactCheckError
-from factsandwich.factchecks import read_fact_checks
+from factsandwich.fact_checks import read_fact_checks
 
 GOOD = {"id": "1", "claim": "Refugees get more money than pensioners.", "rating": "False"}
 

@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from conftest import BOTH_DATABASES
 from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select
 
-from factsandwich.factchecks import FactCheck
+from factsandwich.fact_checks import FactCheck
 from factsandwich.storage import MIGRATIONS, Store, migrate
 from factsandwich.storage.tables import Base
 

@@ -1,4 +1,4 @@
-"""External fact-checks (factchecks.FactCheck) and the revision counter that versions their search index."""
+"""External fact-checks (fact_checks.FactCheck) and the revision counter that versions their search index."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql.dml import Update
 
 from factsandwich.dates import utcnow
-from factsandwich.factchecks import FactCheck
+from factsandwich.fact_checks import FactCheck
 from factsandwich.storage.database import Database
 from factsandwich.storage.tables import FactCheckRevisionRow, FactCheckRow
 

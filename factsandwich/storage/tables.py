@@ -207,7 +207,7 @@ class EmbeddingRow(Base):
 
 
 class FactCheckRow(Base):
-    """A published fact-check of an external collection (factchecks.FactCheck)."""
+    """A published fact-check of an external collection (fact_checks.FactCheck)."""
 
     __tablename__ = "fact_checks"
 

@@ -29,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 
 from factsandwich.dates import date_of
 from factsandwich.embed import Encoder, Vectors
-from factsandwich.factchecks import FactCheck
+from factsandwich.fact_checks import FactCheck
 from factsandwich.index import cache_key, cached_vectors
 from factsandwich.lexical import BM25
 from factsandwich.text import embedded_post_date

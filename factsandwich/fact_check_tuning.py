@@ -3,7 +3,7 @@
 `tune` splits the pairs by post, four fifths to one fifth:
   * on the larger part it fine-tunes a copy of the packaged MiniLM (in-batch negatives, the
     "multiple negatives ranking" loss, both directions; 3 epochs, a few minutes on a CPU),
-  * on the smaller part, which the tuned model has not seen, it fits the re-ranker (factcheck_search),
+  * on the smaller part, which the tuned model has not seen, it fits the re-ranker (fact_check_search),
     so the re-ranker learns how far to trust the tuned model on new posts, not on its training posts;
     each of these posts counts once with its date and once without (posts often come undated), and
     posts known to check nothing in the collection (`unmatched`: by default the product's own labelled
@@ -33,8 +33,8 @@ import numpy as np
 
 from factsandwich.embed import CachedEncoder, EmbeddingCache, Encoder, SentenceTransformerEncoder
 from factsandwich.errors import FactCheckError
-from factsandwich.factcheck_search import FactCheckSearch, Reranker, document_text
-from factsandwich.factchecks import FactCheck
+from factsandwich.fact_check_search import FactCheckSearch, Reranker, document_text
+from factsandwich.fact_checks import FactCheck
 from factsandwich.files import atomic_write_text
 
 POINTER = "factcheck-retriever.json"
