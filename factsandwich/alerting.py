@@ -9,7 +9,9 @@ target) row first, ON CONFLICT DO NOTHING, so two monitors that see one surge se
 Configuration (environment): FACTSANDWICH_PLACES (comma-separated place names that make a post
 "local", e.g. "Musterstadt, Altstadt"), FACTSANDWICH_LOCAL_MIN_PROBABILITY (0.8),
 FACTSANDWICH_TIMEZONE (the office's days, Europe/Berlin), FACTSANDWICH_PUBLIC_URL (links in alerts),
-and alerts.SmtpSettings / alerts.WebhookSettings (FACTSANDWICH_SMTP_*, FACTSANDWICH_WEBHOOK_*).
+FACTSANDWICH_MONITOR_ALERTS (1: the monitor sends the immediate alerts after each round that stored
+new flagged items; 0: only `factsandwich alerts send` does), and alerts.SmtpSettings /
+alerts.WebhookSettings (FACTSANDWICH_SMTP_*, FACTSANDWICH_WEBHOOK_*).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class AlertConfig:
     timezone: dt.tzinfo = dt.UTC
     public_url: str = ""
     office: str = ""
+    from_monitor: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AlertConfig:
@@ -63,6 +66,7 @@ class AlertConfig:
             timezone=timezone,
             public_url=env.get("FACTSANDWICH_PUBLIC_URL", "").rstrip("/"),
             office=env.get("FACTSANDWICH_ORGANISATION", ""),
+            from_monitor=alerts.env_flag(env, "FACTSANDWICH_MONITOR_ALERTS", True),
         )
 
     def link(self, path: str) -> str:

@@ -412,12 +412,12 @@ class SmtpSettings:
             raise ConfigError(
                 "FACTSANDWICH_SMTP_FROM must be an e-mail address when FACTSANDWICH_SMTP_HOST is set"
             )
-        implicit = _flag(env, "FACTSANDWICH_SMTP_SSL", False)
+        implicit = env_flag(env, "FACTSANDWICH_SMTP_SSL", False)
         return cls(
             host=host,
             sender=sender,
             port=_int(env, "FACTSANDWICH_SMTP_PORT", 465 if implicit else 587),
-            starttls=_flag(env, "FACTSANDWICH_SMTP_STARTTLS", not implicit),
+            starttls=env_flag(env, "FACTSANDWICH_SMTP_STARTTLS", not implicit),
             implicit_tls=implicit,
             username=env.get("FACTSANDWICH_SMTP_USER", ""),
             password=env.get("FACTSANDWICH_SMTP_PASSWORD", ""),
@@ -443,7 +443,8 @@ class WebhookSettings:
         return cls(secret, _float(env, "FACTSANDWICH_WEBHOOK_TIMEOUT", 10.0))
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+def env_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A yes/no setting: empty is the default; 0, false, no and off are no; anything else yes."""
     raw = env.get(name, "").strip().lower()
     return default if not raw else raw not in ("0", "false", "no", "off")
 

@@ -6,7 +6,11 @@ on one or many machines never poll the same feed at once: the lease moves the ne
 the future); scan it (conditional GET with the stored ETag/Last-Modified, a 304 is "not modified",
 items stored whole in transactions, duplicates skipped); schedule the next poll: the feed's interval
 after a success, an exponentially longer wait after failures (`next_poll_after`, a pure decider).
-Repeat until no feed is due. A SIGTERM or SIGINT ends the loop after the current feed; a kill at any
+Repeat until no feed is due. After each feed whose scan stored new flagged items, the immediate
+alerts (surges, urgent local posts; alerting.send_immediate) go out at once rather than at the next
+`factsandwich alerts send` from cron; an alert already delivered is not sent again, also not by
+another monitor on the same database (each delivery row is taken once), and FACTSANDWICH_MONITOR_ALERTS=0
+leaves them to the cron job. A SIGTERM or SIGINT ends the loop after the current feed; a kill at any
 other moment loses nothing that was stored: the lease runs out and the feed is polled again, its
 stored items skipped.
 """
@@ -21,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from factsandwich import alerting
 from factsandwich.dates import utcnow
 from factsandwich.pipeline import Factsandwich, ScanSummary
 from factsandwich.subscriptions import MAX_INTERVAL_S, MIN_INTERVAL_S
@@ -45,11 +50,31 @@ def _add_scan(total: ScanSummary, scan: ScanSummary) -> None:
         setattr(total, name, getattr(total, name) + value)
 
 
+def send_alerts(app: Factsandwich, config: alerting.AlertConfig, now: dt.datetime) -> list[alerting.Sent]:
+    """Send the immediate alerts that are due and not sent yet; a failed delivery is logged (and
+    recorded, so the next call retries it), never raised into the polling loop."""
+    assert app.store is not None
+    sent = alerting.send_immediate(app.store, app.claims, config, now=now)
+    outcomes = [(s, s.delivery) for s in sent if s.delivery is not None]
+    for s, delivery in outcomes:
+        if not delivery.ok:
+            where = f"{s.subscription.channel} {s.subscription.target}"
+            log.warning("alert %s to %s failed: %s", s.alert_id, where, delivery.error)
+    if outcomes:
+        failed = sum(not delivery.ok for _, delivery in outcomes)
+        log.info("immediate alerts: %d delivery(ies), %d failed", len(outcomes), failed)
+    return sent
+
+
 def poll_due(
-    app: Factsandwich, now: dt.datetime | None = None, stop: Callable[[], bool] = lambda: False
+    app: Factsandwich,
+    now: dt.datetime | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    alerts: alerting.AlertConfig | None = None,
 ) -> ScanSummary:
     """One round over the feeds that are due: the summary of all its scans (`sources` is the number
-    of feeds polled, `failed` the feeds that failed)."""
+    of feeds polled, `failed` the feeds that failed). With `alerts` (and its `from_monitor` on), the
+    immediate alerts are sent after each feed that brought new flagged items."""
     store = app.store
     if store is None:
         raise ValueError("the monitor needs a store")
@@ -63,6 +88,8 @@ def poll_due(
         for _ in app.scan([url], summary=summary):
             pass
         _add_scan(report, summary)
+        if alerts is not None and alerts.from_monitor and summary.flagged:
+            send_alerts(app, alerts, now or utcnow())
         # From the later of the round's clock and now: a feed never becomes due again in its round.
         start = max(now or utcnow(), utcnow())
         errors, scheduled = store.schedule_next_poll(
@@ -88,7 +115,9 @@ def poll_due(
 
 
 def run(app: Factsandwich, *, idle_s: float = 30.0, rounds: int | None = None) -> None:
-    """Poll until SIGTERM/SIGINT (or `rounds` rounds); a stop request finishes the current feed first."""
+    """Poll until SIGTERM/SIGINT (or `rounds` rounds); a stop request finishes the current feed first.
+    The alert settings are read once, before the first feed (a bad one is an error at start)."""
+    alert_config = alerting.AlertConfig.from_env()
     stopping = threading.Event()
 
     def request_stop(signum: int, _frame: Any) -> None:
@@ -100,7 +129,7 @@ def run(app: Factsandwich, *, idle_s: float = 30.0, rounds: int | None = None) -
         app.load_models()  # before the first feed
         done = 0
         while not stopping.is_set() and (rounds is None or done < rounds):
-            report = poll_due(app, stop=stopping.is_set)
+            report = poll_due(app, stop=stopping.is_set, alerts=alert_config)
             done += 1
             if report.sources:
                 log.info(

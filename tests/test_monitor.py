@@ -9,16 +9,22 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import BOTH_DATABASES, DEMO, etag_feed
+from test_alerts import Inbox, smtp_server  # noqa: F401  (fixture)
 
+from factsandwich.accounts import add_user
+from factsandwich.alerting import AlertConfig, add_subscription
+from factsandwich.alerts import LocalRule, SmtpSettings
 from factsandwich.cli import main
-from factsandwich.monitor import next_poll_after, poll_due
-from factsandwich.pipeline import Factsandwich
+from factsandwich.dates import utcnow
+from factsandwich.monitor import next_poll_after, poll_due, send_alerts
+from factsandwich.pipeline import Factsandwich, ScanSummary
 from factsandwich.storage import Store
 from factsandwich.subscriptions import (
     SubscriptionError,
@@ -192,3 +198,124 @@ def test_two_monitors_share_the_feeds_without_double_work(settings, http_server)
     assert set(hits.values()) == {1}  # no feed polled twice
     assert sum(r.sources for r in reports) == 12 and all(r.sources for r in reports)  # both did work
     assert setup.count_items() == 36
+
+
+# -- immediate alerts from the monitor (issue 14) ------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+def _posts_feed(posts: list[tuple[str, str]]) -> bytes:
+    items = "".join(
+        f"<item><guid>{guid}</guid><link>https://posts.example/{guid}</link><title></title>"
+        f"<description>{text}</description></item>"
+        for guid, text in posts
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>{items}</channel></rss>'.encode()
+    )
+
+
+def _alert_config(port: int, *, from_monitor: bool = True) -> AlertConfig:
+    smtp = SmtpSettings("127.0.0.1", "alerts@musterstadt.example", port=port, starttls=False, timeout_s=5)
+    return AlertConfig(
+        smtp=smtp, local=LocalRule(("Musterstadt",), 0.0), timezone=dt.UTC, from_monitor=from_monitor
+    )
+
+
+def _subscribe(store: Store) -> None:
+    add_user(store, "anna", ["comms"], PASSWORD, "de")
+    add_subscription(store, person="anna", email="anna@musterstadt.example", kinds="local")
+
+
+@BOTH_DATABASES
+def test_two_monitors_send_each_immediate_alert_once(  # type: ignore[no-untyped-def]
+    settings,
+    http_server,
+    smtp_server: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    """Two monitors on one database poll six feeds, four with a post about Musterstadt (every post is
+    flagged here): each local post reaches the subscriber in exactly one mail, whichever monitor stored
+    it and however both race to send; the next round, which stores new flagged posts, sends nothing."""
+    import threading
+
+    from conftest import FakeEncoder
+
+    inbox, port = smtp_server
+    bodies = {
+        f"/p{n}.rss": _posts_feed(
+            [(f"p{n}-a", f"Die Feuerwehr übt am Samstag in Straße {n}.")]
+            + ([(f"p{n}-m", f"In Musterstadt bekommen die Neuen {n} Wohnungen geschenkt.")] if n < 4 else [])
+        )
+        for n in range(6)
+    }
+
+    def slow(body: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+        serve = etag_feed(body)
+
+        def handler(request: BaseHTTPRequestHandler) -> None:
+            time.sleep(0.05)  # a slow server makes the monitors overlap
+            serve(request)
+
+        return handler
+
+    base = http_server({path: slow(body) for path, body in bodies.items()})
+    everything = replace(settings, flag_threshold=0.0)
+    setup = Store(everything.effective_database_url)
+    _subscribe(setup)
+    for path in bodies:
+        add_feed(setup, base + path, path, "de", 600)
+    workers = [
+        Factsandwich(everything, store=Store(everything.effective_database_url), encoder=FakeEncoder())
+        for _ in range(2)
+    ]
+    for worker in workers:
+        _ = worker.matcher, worker.classifier
+    config = _alert_config(port)
+    reports: list[ScanSummary] = []
+    threads = [
+        threading.Thread(target=lambda w=w: reports.append(poll_due(w, alerts=config))) for w in workers
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sum(r.flagged for r in reports) == 10 and all(r.sources for r in reports)
+    subjects = sorted(str(m["Subject"]) for _, _, m in inbox.messages)
+    assert len(subjects) == 4 and len(set(subjects)) == 4  # one mail per local post
+    assert all("Musterstadt" in s for s in subjects)
+    assert {tuple(to) for _, to, _ in inbox.messages} == {("anna@musterstadt.example",)}
+
+    # next round: a new flagged post (not local) in one feed; nothing is sent again
+    bodies["/p5.rss"] = _posts_feed([("p5-a", "Die Feuerwehr übt am Samstag."), ("p5-b", "Neu: Sperrung.")])
+    base_new = http_server({"/p5.rss": slow(bodies["/p5.rss"])})
+    add_feed(setup, base_new + "/p5.rss", "p5 again", "de", 600)
+    later = poll_due(workers[0], alerts=config)
+    assert later.flagged == 1
+    assert len(inbox.messages) == 4
+    sent = [s.skipped for s in send_alerts(workers[1], config, utcnow())]
+    assert sent == ["sent before"] * 4 and len(inbox.messages) == 4
+
+
+def test_immediate_alerts_can_be_left_to_cron(  # type: ignore[no-untyped-def]
+    settings,
+    http_server,
+    smtp_server: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    from conftest import FakeEncoder
+
+    inbox, port = smtp_server
+    body = _posts_feed([("m", "In Musterstadt bekommen die Neuen Wohnungen geschenkt.")])
+    base = http_server({"/m.rss": etag_feed(body)})
+    everything = replace(settings, flag_threshold=0.0)
+    app = Factsandwich(everything, store=Store(everything.effective_database_url), encoder=FakeEncoder())
+    assert app.store is not None
+    _subscribe(app.store)
+    add_feed(app.store, base + "/m.rss", "m", "de", 600)
+    off = AlertConfig.from_env({"FACTSANDWICH_MONITOR_ALERTS": "0"})
+    assert not off.from_monitor and AlertConfig.from_env({}).from_monitor
+    report = poll_due(app, alerts=_alert_config(port, from_monitor=False))
+    assert report.flagged == 1 and not inbox.messages  # left to `factsandwich alerts send`
+    assert [s.delivery and s.delivery.ok for s in send_alerts(app, _alert_config(port), utcnow())] == [True]
+    assert len(inbox.messages) == 1
+
