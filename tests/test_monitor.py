@@ -318,4 +318,3 @@ def test_immediate_alerts_can_be_left_to_cron(  # type: ignore[no-untyped-def]
     assert report.flagged == 1 and not inbox.messages  # left to `factsandwich alerts send`
     assert [s.delivery and s.delivery.ok for s in send_alerts(app, _alert_config(port), utcnow())] == [True]
     assert len(inbox.messages) == 1
-
