@@ -165,6 +165,7 @@ LATER_TABLES = {
     "web_sessions",
     *("narratives", "narrative_items", "emerging_clusters", "emerging_items", "narrative_state"),
     *("alert_subscriptions", "alerts_sent", "api_tokens"),
+    *("response_postings", "item_notes"),
 }
 
 

@@ -60,6 +60,10 @@ class ItemRow(Base):
     dismiss_reason: Mapped[str | None] = mapped_column(String(32))
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The person the item is assigned to ("my queue"); None: anyone's.
+    assigned_to: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    # The office's place names (FACTSANDWICH_PLACES) the item mentions, comma-separated: local relevance.
+    places: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class UserRow(Base):
@@ -71,6 +75,10 @@ class UserRow(Base):
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated, see accounts.ROLES
     language: Mapped[str] = mapped_column(String(8), default="de")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # A disabled account keeps its name in the audit log but can no longer log in.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Until when the person has seen their in-app notifications.
+    notifications_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class WebSessionRow(Base):
@@ -125,6 +133,39 @@ class ResponseRow(Base):
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Who drafted it (the two-person rule: the drafter cannot be its only approver), and who it is
+    # assigned to.
+    drafted_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    assigned_to: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    # A rejection goes back to the comms officer with its reason.
+    rejected_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    rejected_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ResponsePostingRow(Base):
+    """Where an approved response was posted: one row per posting (a response may be posted on several
+    channels; issue 14's "how often each was posted" counts these)."""
+
+    __tablename__ = "response_postings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(200))  # where it was posted: "Facebook", "Website", ...
+    url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    posted_by: Mapped[str] = mapped_column(String(200))
+    posted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ItemNoteRow(Base):
+    """A comment on an item, by a person of the office (notes are office work, never training data)."""
+
+    __tablename__ = "item_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ResponseVersionRow(Base):
@@ -259,6 +300,7 @@ class NarrativeRow(Base):
     response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_to: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class NarrativeItemRow(Base):

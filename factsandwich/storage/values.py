@@ -44,6 +44,8 @@ class Item:
     dismiss_reason: str | None
     decided_by: str | None
     decided_at: dt.datetime | None
+    assigned_to: str | None = None
+    places: str | None = None  # the office's place names it mentions, comma-separated
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +65,10 @@ class Response:
     approved_by: str | None
     approved_at: dt.datetime | None
     updated_at: dt.datetime
+    drafted_by: str | None = None
+    assigned_to: str | None = None
+    rejected_by: str | None = None
+    rejected_reason: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +79,27 @@ class ResponseVersion:
     parts: dict[str, str]
     text: str
     editor: str
+    at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ResponsePosting:
+    """Where and when an approved response was posted, by whom, at which address."""
+
+    id: int
+    response_id: int
+    platform: str
+    url: str | None
+    posted_by: str
+    posted_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemNote:
+    id: int
+    item_id: int
+    author: str
+    text: str
     at: dt.datetime
 
 
