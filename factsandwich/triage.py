@@ -1,6 +1,7 @@
 """Triage (comms officers): the queue of flagged items, its order, and the decisions on an item
 (dismiss, undo, mark as mis-/disinformation, send to response, propose a new pair). The decisions are
-stored by storage/office.py, each in one transaction with its audit record."""
+stored by storage/office.py, each in one transaction with its audit record; storage/queue.py reads the
+queue."""
 
 from __future__ import annotations
 
@@ -16,18 +17,15 @@ from factsandwich.storage.office import (
     MARKS,
     OPEN_STATUSES,
     Proposal,
-    QueueFilter,
     dismiss,
     get_item,
     mark,
     pair_proposals,
     propose_pair,
-    queue_sources,
     send_to_response,
-    subscription_names,
-    triage_queue,
     undo_dismiss,
 )
+from factsandwich.storage.queue import QueueFilter, queue_sources, subscription_names, triage_queue
 
 __all__ = [
     "CLOSED_STATUSES",
