@@ -1,13 +1,14 @@
 """Matching and flagging quality: real texts by held-out source, beside the written held-out posts.
 
-Real texts: the hand-labelled corpus (corpus/README.md). The shipped models learn only from its
-training source (GermEval 2018 training tweets); every other source is held out as a whole and
-reported on its own, per language: posts from corpora the models never saw (IWG refugee tweets,
-evaluation only; GermEval 2021 comments; DEbateNet newspaper claims; CheckThat! tweets and Snopes
-claims; quotes and headlines from published fact-checks and news) and the GermEval 2018 test
-tweets (same corpus as the training tweets, other tweets). Their texts are read from the shared
-datasets folder (FACTSANDWICH_DATASETS_DIR or ../shared/datasets); without it only the shipped
-sources are reported.
+Real texts: the hand-labelled corpus (corpus/README.md). Protocol `loso` (default, what ships):
+leave one source out. For each fold (GermEval 2021 comments, DEbateNet newspaper claims, CheckThat!
+tweets and Snopes claims, the web quotes and headlines of the held-out publishers, German and
+English) the models are trained on everything else and score that fold only; the IWG refugee
+tweets (evaluation only: never trained or tuned on) and the written held-out posts are scored by
+the shipped models, trained on every fold. Protocol `fixed` (the earlier one, for comparison): one
+model learns from the `train` split only (GermEval 2018 tweets, half of the web publishers) and
+scores every fold. Texts not shipped are read from the shared datasets folder
+(FACTSANDWICH_DATASETS_DIR or ../shared/datasets); without it only the shipped sources are used.
 
 Written held-out posts: bench/data/heldout_*.jsonl, written apart from the claims and the training
 data (the figures reported before the real corpus existed).
@@ -17,11 +18,14 @@ one of the claims the text repeats), top-3 as shown (what the product shows: all
 for a flagged item, those reaching the suggest confidence for others), the share of myth texts
 whose top candidate is `confident` and that candidate's precision; flag precision, recall, F1
 (myths, also myths not in the database, are positives), the share of debunks and of on-topic
-neutral texts flagged. Then a per-claim confusion table and the 20 worst misses over all held-out
-real myth texts. The models are trained fresh (seeded) in a temporary data directory unless
---data-dir is given. Last line: JSON.
+neutral texts flagged, at the model's own threshold (tuned out of fold, by source: training.py).
+Then a threshold sweep, a
+per-claim confusion table and the 20 worst misses over all held-out real texts. The models are
+trained fresh (seeded); with --data-dir the vectors (its store) and the claim models are cached
+there for the next run. Last line: JSON.
 
-    python bench/quality.py [--encoder fusion|use|minilm] [--data-dir DIR] [--misses 20]
+    python bench/quality.py [--protocol loso|fixed] [--class-weight balanced|none]
+                            [--encoder fusion|use|minilm] [--data-dir DIR] [--misses 20]
 """
 
 from __future__ import annotations
@@ -30,15 +34,19 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from factsandwich.classify import binary_metrics, load_examples
 from factsandwich.config import Settings
-from factsandwich.corpus import EVALUATION_ONLY_SOURCES, LabelledText, load_corpus
+from factsandwich.corpus import EVALUATION_ONLY_SOURCES, FOLDS, Corpus, LabelledText, load_corpus
 from factsandwich.pipeline import Factsandwich
 from factsandwich.social import for_models
+from factsandwich.storage import Store
+from factsandwich.training import labelled_posts, train_classifier
 
 HELDOUT_DIR = Path(__file__).resolve().parent / "data"
 
@@ -120,7 +128,7 @@ def line(name: str, part: dict[str, object]) -> str:
         return "  -  " if value is None else f"{value:.3f}"
 
     return (
-        f"{name:<24} n={part['n']:<4} claim n={c['n']:<4} top-1 {fmt(c['top1'])} top-3 {fmt(c['top3'])} "
+        f"{name:<48} n={part['n']:<4} claim n={c['n']:<4} top-1 {fmt(c['top1'])} top-3 {fmt(c['top3'])} "
         f"shown {fmt(c['top3_shown'])} confident {fmt(c['confident_share'])} "
         f"(prec {fmt(c['confident_precision'])}) | "
         f"flag P {fmt(f['precision'])} R {fmt(f['recall'])} F1 {fmt(f['f1'])} | debunks flagged "
@@ -224,46 +232,98 @@ def written_heldout() -> list[LabelledText]:
     ]
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """Scored real texts of every held-out set, the written held-out posts, and the threshold."""
+
+    real: dict[str, list[Scored]]  # by held-out set: the folds and iwg
+    written: list[Scored]
+    threshold: float  # the shipped (or fixed) model's flag threshold
+
+
+def models(settings: Settings, store: Store, leave_out: Collection[str], class_weight: str) -> Factsandwich:
+    """Models trained on every labelled post but the folds in `leave_out` (and IWG, always)."""
+    examples = labelled_posts(settings.training_dir, settings.corpus_dir, settings.datasets_dir, leave_out)
+    app = Factsandwich(settings, store=store, examples=examples)
+    started = time.monotonic()
+    train_classifier(
+        app.claims, app.encoder, app.examples, [], app.classifier_path, class_weight=class_weight
+    )
+    _ = app.matcher
+    print(
+        f"trained without {', '.join(leave_out) or 'nothing'}: {len(examples)} posts, "
+        f"threshold {app.classifier.threshold:.2f}, {time.monotonic() - started:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return app
+
+
+def evaluate(
+    settings: Settings, store: Store, corpus: Corpus, protocol: str, class_weight: str
+) -> Evaluation:
+    """Score every held-out real text by models that never saw its source, and the written posts.
+
+    loso: each fold by the models trained on everything else (their threshold tuned on the other
+    folds, out of fold); IWG and the written posts by the shipped models (every fold). fixed: every
+    fold, IWG and the written posts by one model trained on the `train` split only (the protocol
+    before leave-one-source-out)."""
+    real: dict[str, list[Scored]] = {}
+    if protocol == "loso":
+        for fold in FOLDS:
+            real[fold] = score(models(settings, store, [fold], class_weight), corpus.split(fold))
+        final = models(settings, store, [], class_weight)
+    else:
+        final = models(settings, store, FOLDS, class_weight)
+        real.update((fold, score(final, corpus.split(fold))) for fold in FOLDS)
+    real["iwg"] = score(final, corpus.split("iwg"))
+    return Evaluation(real, score(final, written_heldout()), final.classifier.threshold)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--encoder", default="fusion", choices=["fusion", "use", "minilm"])
-    parser.add_argument("--data-dir", type=Path, help="Use (and keep) this data directory.")
+    parser.add_argument("--protocol", default="loso", choices=["loso", "fixed"])
+    parser.add_argument("--class-weight", default="balanced", choices=["balanced", "none"])
+    parser.add_argument(
+        "--data-dir", type=Path, help="Use (and keep) this data directory: its store caches the vectors."
+    )
     parser.add_argument("--misses", type=int, default=20, help="How many of the worst misses to print.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.from_env(data_dir=args.data_dir or Path(tmp), encoder=args.encoder)
         corpus = load_corpus(settings.corpus_dir, settings.datasets_dir)
-        app = Factsandwich(settings)
-        app.train()
-        results: dict[str, object] = {"encoder": app.encoder.name, "unreadable": corpus.unreadable}
-        held_rows: list[Scored] = []
         print(f"corpus: {len(corpus.texts)} texts ({corpus.unreadable} not readable here)", file=sys.stderr)
-        sets = [("written", written_heldout())] + [
-            (s, corpus.split(s)) for s in corpus.splits if s != "train"
-        ]
-        for name, texts in sets:
-            rows = score(app, texts)
-            if name != "written":
-                held_rows += rows
+        found = evaluate(
+            settings, Store(settings.effective_database_url), corpus, args.protocol, args.class_weight
+        )
+        results: dict[str, object] = {
+            "encoder": settings.encoder,
+            "protocol": args.protocol,
+            "class_weight": args.class_weight,
+            "unreadable": corpus.unreadable,
+            "threshold": found.threshold,
+        }
+        for lang in ("de", "en"):
+            results[f"written/{lang}"] = report([r for r in found.written if r.text.language == lang])
+        for name, rows in found.real.items():
             for lang in ("de", "en"):
                 part = [r for r in rows if r.text.language == lang]
                 if part:
                     results[f"{name}/{lang}"] = report(part)
-                    print(line(f"{name}/{lang}", results[f"{name}/{lang}"]), file=sys.stderr)  # type: ignore[arg-type]
+        held_rows = [r for rows in found.real.values() for r in rows]
         for lang in ("de", "en"):
-            part = [r for r in held_rows if r.text.language == lang]
-            results[f"held-out real/{lang}"] = report(part)
-            print(line(f"HELD-OUT REAL/{lang}", results[f"held-out real/{lang}"]), file=sys.stderr)  # type: ignore[arg-type]
-        sure = [r for r in held_rows if r.text.sure]
-        results["held-out real, sure labels"] = report(sure)
-        print(line("HELD-OUT REAL/sure only", results["held-out real, sure labels"]), file=sys.stderr)  # type: ignore[arg-type]
+            results[f"held-out real/{lang}"] = report([r for r in held_rows if r.text.language == lang])
+        results["held-out real, sure labels"] = report([r for r in held_rows if r.text.sure])
+        results["held-out real, without iwg"] = report([r for r in held_rows if r.text.source != "iwg"])
         results["held-out real"] = report(held_rows)
-        print(line("HELD-OUT REAL/all", results["held-out real"]), file=sys.stderr)  # type: ignore[arg-type]
-        threshold = app.classifier.threshold
+        for label, value in results.items():
+            if isinstance(value, dict) and "claim" in value:
+                print(line(label, value), file=sys.stderr)
         print(
-            f"\nFlag thresholds on held-out real texts (the tuned one: {threshold:.2f}):\n"
+            f"\nFlag thresholds on held-out real texts (the shipped model's: {found.threshold:.2f}):\n"
             + sweep(held_rows),
             file=sys.stderr,
         )

@@ -5,13 +5,14 @@ character n-grams, and the framing cues of framing.py (fact-check labels, refuta
 reporting verbs, questions, quotes: what sets a debunk apart from the myth it quotes).
 The claim-match score is left out on purpose: a myth wording
 matches itself perfectly, which would teach the model a shortcut that unseen posts never show.
-A logistic regression, calibrated with cross-validated sigmoid scaling; the flag threshold is tuned
-on a dev split of the labelled posts.
+A logistic regression, calibrated with cross-validated sigmoid scaling whose folds are the corpus's
+sources (`source_splits`); the flag threshold is tuned on the real posts' out-of-fold probabilities,
+each from a member that never saw the post's source.
 
 Training data: the claims' myth wordings (positives), their facts and explanations (negatives), the
 written labelled posts in factsandwich/training_data/ (myths, debunks, neutral migration news,
-unrelated local news, German and English) and the real texts of the corpus's training sources
-(corpus/README.md: GermEval 2018 tweets, quotes and headlines of half of the web publishers).
+unrelated local news, German and English) and the real texts of every corpus source but the
+evaluation-only IWG tweets (corpus/README.md).
 Everything is read as social.for_models makes it (hashtags as words, no handles or URLs).
 Seeded; the saved model records its version, a hash of its training
 data and its dev-set metrics.
@@ -33,7 +34,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold
 
 from factsandwich import __version__, jsonl
 from factsandwich.claims import LANGUAGES, ClaimSet
@@ -54,6 +55,7 @@ class Example:
     label: str  # one of LABELS; only "myth" is positive
     claim_id: str | None = None
     also_claims: tuple[str, ...] = ()  # further pairs a post repeats (real posts often mix myths)
+    fold: str = ""  # the corpus fold a real post belongs to (corpus.FOLDS), "" for any other
 
     @property
     def positive(self) -> bool:
@@ -100,8 +102,9 @@ def data_hash(examples: Sequence[Example]) -> str:
 class MythClassifier:
     """Fitted feature extractors plus a calibrated linear model, with its provenance."""
 
-    def __init__(self, encoder_name: str) -> None:
+    def __init__(self, encoder_name: str, class_weight: str = "balanced") -> None:
         self.encoder_name = encoder_name
+        self.class_weight = class_weight  # "balanced" or "none" (bench/quality.py --class-weight)
         self.words = TfidfVectorizer(
             ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True, max_features=50_000
         )
@@ -109,7 +112,7 @@ class MythClassifier:
             analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=100_000
         )
         self.model: Any = None
-        self.threshold = 0.5  # tuned on the dev split by `best_threshold`
+        self.threshold = 0.5  # tuned on out-of-fold probabilities by `best_threshold`
         self.metadata: dict[str, Any] = {}
 
     def _features(self, texts: Sequence[str], vectors: Vectors, fit: bool = False) -> sp.csr_matrix:
@@ -119,12 +122,23 @@ class MythClassifier:
         framing = sp.csr_matrix(framing_features(texts))
         return sp.hstack([words, chars, sp.csr_matrix(vectors), framing]).tocsr()
 
-    def fit(self, texts: Sequence[str], vectors: Vectors, labels: Sequence[bool]) -> MythClassifier:
+    def fit(
+        self, texts: Sequence[str], vectors: Vectors, labels: Sequence[bool], folds: Sequence[str] = ()
+    ) -> list[float]:
+        """Fit; return each text's out-of-fold probability, from the calibrated member that held it
+        out. `folds` name each text's corpus fold ("" for none): with two or more, the members hold
+        out one source each (`source_splits`), else a random fifth."""
         features = self._features(texts, vectors, fit=True)
-        base = LogisticRegression(C=16.0, class_weight="balanced", max_iter=2000, random_state=SEED)
-        self.model = CalibratedClassifierCV(base, method="sigmoid", cv=5)
-        self.model.fit(features, np.asarray(labels, dtype=int))
-        return self
+        weight = None if self.class_weight == "none" else self.class_weight
+        base = LogisticRegression(C=16.0, class_weight=weight, max_iter=2000, random_state=SEED)
+        truth = np.asarray(labels, dtype=int)
+        splits = source_splits(folds) or list(StratifiedKFold(5).split(features, truth))
+        self.model = CalibratedClassifierCV(base, method="sigmoid", cv=splits)
+        self.model.fit(features, truth)
+        held_out = np.zeros(len(texts))
+        for member, (_, test) in zip(self.model.calibrated_classifiers_, splits, strict=True):
+            held_out[test] = member.predict_proba(features[test])[:, 1]
+        return [float(p) for p in held_out]
 
     def predict_proba(self, texts: Sequence[str], vectors: Vectors) -> list[float]:
         if not texts:
@@ -167,7 +181,7 @@ def binary_metrics(
 
 
 def best_threshold(labels: Sequence[bool], probabilities: Sequence[float]) -> float:
-    """The flag threshold with the best F1 on the dev split (a coarse grid, so it does not overfit).
+    """The flag threshold with the best F1 on held-out scores (a coarse grid, so it does not overfit).
 
     The training set is dominated by short myth wordings, so calibrated probabilities of real, longer
     posts run low; the tuned threshold corrects for that shift."""
@@ -176,11 +190,17 @@ def best_threshold(labels: Sequence[bool], probabilities: Sequence[float]) -> fl
     return grid[int(np.argmax(scores))]
 
 
-def split_dev(examples: Sequence[Example], dev_share: float = 0.2) -> tuple[list[Example], list[Example]]:
-    """A stratified, seeded dev split of the labelled posts (by label and language)."""
-    strata = [f"{e.label}/{e.language}" for e in examples]
-    train, dev = train_test_split(list(examples), test_size=dev_share, random_state=SEED, stratify=strata)
-    return list(train), list(dev)
+def source_splits(folds: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Calibration splits by source, when `folds` name two or more corpus folds (else none): split j
+    holds out every text of fold j and a seeded j-th share of the texts of no fold (claim wordings,
+    written posts, the sources never held out), so each calibration set has both classes and each
+    fold's texts are scored by a member that never saw their source."""
+    names = sorted({f for f in folds if f})
+    if len(names) < 2:
+        return []
+    shares = np.random.default_rng(SEED).permutation(len(folds)) % len(names)
+    part = np.asarray([names.index(f) if f else shares[i] for i, f in enumerate(folds)])
+    return [(np.flatnonzero(part != j), np.flatnonzero(part == j)) for j in range(len(names))]
 
 
 def describe(metadata: dict[str, Any]) -> str:

@@ -6,9 +6,10 @@ are kept in the record; the others (research-use or evaluation-only corpora) are
 shared datasets folder by their reference, so this project never redistributes them. A record whose
 text cannot be read (no shared folder on a user's machine) is left out and counted.
 
-Which sources the models may learn from is decided here, by source, never at random: a corpus is
-either for training or held out as a whole, so the figures on held-out sources come from text whose
-source the models never saw.
+Which sources the models may learn from is decided here, by source, never at random. The shipped
+models learn from every source except the evaluation-only IWG tweets (the texts not shipped are read
+from the shared folder at training time). The benchmark holds one source out at a time (a fold:
+`FOLDS`) and trains on the rest, so the figures on a source come from models that never saw it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,11 +27,12 @@ from factsandwich.classify import Example
 from factsandwich.errors import FactsandwichError
 
 KINDS = ("myth", "myth-other", "debunk", "neutral", "unrelated")
-# The sources the shipped models learn from (their texts are in the records): the GermEval 2018
-# tweets, and the quotes and headlines of half of the web publishers (chosen by a hash of the
-# publisher's name, so every page of one publisher falls on the same side). Everything else is
-# held out as a whole, for evaluation.
+# The sources every model learns from, never held out (their texts are in the records): the
+# GermEval 2018 tweets, and the quotes and headlines of half of the web publishers (chosen by a hash
+# of the publisher's name, so every page of one publisher falls on the same side).
 TRAINING_SOURCES = frozenset({"germeval2018"})
+# The sources held out one at a time for evaluation (leave-one-source-out), by `LabelledText.split`.
+FOLDS = ("germeval2021", "debatenet", "checkthat", "web-de", "web-en")
 # Evaluation only, by the dataset's own terms (never trained, tuned or written from).
 EVALUATION_ONLY_SOURCES = frozenset({"iwg"})
 
@@ -51,7 +54,7 @@ class LabelledText:
 
     @property
     def split(self) -> str:
-        """`train` for what the shipped models learn from, else the name of the held-out source."""
+        """`train` for what every model learns from, else the name of the source's fold (or `iwg`)."""
         if self.source in TRAINING_SOURCES:
             return "train"
         if self.source == "web":
@@ -61,7 +64,8 @@ class LabelledText:
     def as_example(self) -> Example:
         label = "myth" if self.is_myth else self.kind
         first, *more = self.claim_ids or (None,)
-        return Example(self.text, self.language, label, first, tuple(c for c in more if c))
+        fold = self.split if self.split in FOLDS else ""
+        return Example(self.text, self.language, label, first, tuple(c for c in more if c), fold)
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,14 @@ def load_corpus(directory: Path, datasets_dir: Path | None = None) -> Corpus:
     return Corpus(tuple(texts), unreadable)
 
 
-def training_examples(corpus: Corpus) -> list[Example]:
-    """The labelled real texts the shipped models learn from."""
-    return [t.as_example() for t in corpus.split("train")]
+def training_examples(corpus: Corpus, leave_out: Collection[str] = ()) -> list[Example]:
+    """The labelled real texts the models learn from: all but the evaluation-only sources and the
+    folds in `leave_out` (the shipped models leave out none)."""
+    return [
+        t.as_example()
+        for t in corpus.texts
+        if t.source not in EVALUATION_ONLY_SOURCES and t.split not in leave_out
+    ]
 
 
 def resolve_text(source: str, ref: str, datasets_dir: Path | None) -> str | None:

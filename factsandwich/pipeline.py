@@ -129,8 +129,10 @@ class Factsandwich:
         store: Store | None = None,
         encoder: Encoder | None = None,
         retriever: Encoder | None = None,
+        examples: list[Example] | None = None,
     ) -> None:
-        """`encoder` and `retriever` replace the configured models (tests about something else)."""
+        """`encoder` and `retriever` replace the configured models (tests about something else);
+        `examples` the labelled posts the models learn from (the benchmark's leave-one-source-out folds)."""
         self.settings = settings
         self._retriever = retriever
         self.store = store
@@ -143,7 +145,7 @@ class Factsandwich:
         self._classifier: MythClassifier | None = None
         self._fact_check_search: FactCheckSearch | None = None
         self._fact_check_version: tuple[str, str] | None = None
-        self._examples: list[Example] | None = None
+        self._examples: list[Example] | None = examples
         self.drafts = DraftWriter(settings.templates_dir, office_country=settings.office_country)
         self.warnings: list[str] = []
         if store is not None:
@@ -195,9 +197,11 @@ class Factsandwich:
     @property
     def examples(self) -> list[Example]:
         """The labelled posts that the classifier and the claim model learn from: the written posts
-        and the real ones of the corpus's training sources, as the models read them (social.py)."""
+        and the real ones of every corpus source but IWG, as the models read them (social.py)."""
         if self._examples is None:
-            self._examples = labelled_posts(self.settings.training_dir, self.settings.corpus_dir)
+            self._examples = labelled_posts(
+                self.settings.training_dir, self.settings.corpus_dir, self.settings.datasets_dir
+            )
         return self._examples
 
     @property

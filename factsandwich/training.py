@@ -4,6 +4,7 @@ them), the office's own triage decisions, and the myth classifier's training wit
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,6 @@ from factsandwich.classify import (
     claim_examples,
     load_examples,
     new_metadata,
-    split_dev,
 )
 from factsandwich.corpus import load_corpus, training_examples
 from factsandwich.embed import Encoder
@@ -25,10 +25,14 @@ from factsandwich.storage import Database
 from factsandwich.storage.office import decided_items
 
 
-def labelled_posts(training_dir: Path, corpus_dir: Path) -> list[Example]:
+def labelled_posts(
+    training_dir: Path, corpus_dir: Path, datasets_dir: Path | None, leave_out: Collection[str] = ()
+) -> list[Example]:
     """The labelled posts that the classifier and the claim model learn from: the written posts
-    and the real ones of the corpus's training sources, as the models read them (social.py)."""
-    posts = load_examples(training_dir) + training_examples(load_corpus(corpus_dir))
+    and the real ones of every corpus source but IWG and the folds in `leave_out` (the texts not
+    shipped read from `datasets_dir`), as the models read them (social.py)."""
+    corpus = load_corpus(corpus_dir, datasets_dir)
+    posts = load_examples(training_dir) + training_examples(corpus, leave_out)
     return [replace(e, text=for_models(e.text)) for e in posts]
 
 
@@ -46,29 +50,41 @@ def labelled_decisions(store: Database) -> list[Example]:
 
 
 def train_classifier(
-    claims: ClaimSet, encoder: Encoder, examples: list[Example], decisions: list[Example], path: Path
+    claims: ClaimSet,
+    encoder: Encoder,
+    examples: list[Example],
+    decisions: list[Example],
+    path: Path,
+    *,
+    class_weight: str = "balanced",
 ) -> MythClassifier:
-    """Train the classifier on the claims and the labelled posts; evaluate on a dev split; save."""
-    train_posts, dev_posts = split_dev(examples)
+    """Train the classifier on the claims, the labelled posts and the office's decisions; tune the
+    flag threshold on out-of-fold scores and record their metrics; save.
+
+    Out of fold means by source: the calibration folds are the corpus's folds, so the real posts
+    that set the threshold are each scored by a member that never saw their source, as a new
+    office's posts will be (on written posts alone, random folds)."""
     decisions = [replace(e, text=for_models(e.text)) for e in decisions]
-    train_set = claim_examples(claims) + train_posts + decisions
+    train_set = claim_examples(claims) + examples + decisions
     texts = [e.text for e in train_set]
-    classifier = MythClassifier(encoder.name)
-    classifier.fit(texts, encoder.encode(texts), [e.positive for e in train_set])
-    dev_texts = [e.text for e in dev_posts]
-    dev_probs = classifier.predict_proba(dev_texts, encoder.encode(dev_texts))
-    dev_labels = [e.positive for e in dev_posts]
-    classifier.threshold = best_threshold(dev_labels, dev_probs)
-    threshold = classifier.threshold
-    metrics = {"all": binary_metrics(dev_labels, dev_probs, threshold)}
+    classifier = MythClassifier(encoder.name, class_weight)
+    folds = [e.fold for e in train_set]
+    held_out = classifier.fit(texts, encoder.encode(texts), [e.positive for e in train_set], folds)
+    tuned = [(e, p) for e, p in zip(train_set, held_out, strict=True) if e.fold] or [
+        (e, p) for e, p in zip(train_set, held_out, strict=True) if e in examples
+    ]
+    labels, probabilities = [e.positive for e, _ in tuned], [p for _, p in tuned]
+    classifier.threshold = threshold = best_threshold(labels, probabilities)
+    metrics = {"all": binary_metrics(labels, probabilities, threshold)}
     for lang in ("de", "en"):
-        pairs = [(e.positive, p) for e, p in zip(dev_posts, dev_probs, strict=True) if e.language == lang]
+        pairs = [(e.positive, p) for e, p in tuned if e.language == lang]
         if pairs:
             metrics[lang] = binary_metrics([t for t, _ in pairs], [p for _, p in pairs], threshold)
     classifier.metadata = {
         "n_office_decisions": len(decisions),
         **new_metadata(encoder.name, train_set, len(train_set)),
-        "n_dev": len(dev_posts),
+        "tuned_on": ", ".join(sorted({e.fold for e, _ in tuned})) or "labelled posts, random folds",
+        "n_dev": len(tuned),
         "threshold": threshold,
         "dev_metrics": metrics,
     }

@@ -10,7 +10,7 @@ import pytest
 
 from factsandwich.claims import load_claims
 from factsandwich.config import PROJECT_ROOT, Settings
-from factsandwich.corpus import EVALUATION_ONLY_SOURCES, KINDS, load_corpus, training_examples
+from factsandwich.corpus import EVALUATION_ONLY_SOURCES, FOLDS, KINDS, load_corpus, training_examples
 
 CORPUS = PROJECT_ROOT / "corpus"
 SHIPPABLE = {"germeval2018", "web"}  # CC BY 4.0; short quotes with their address (corpus/README.md)
@@ -54,18 +54,33 @@ def test_only_texts_we_may_redistribute_are_shipped() -> None:
             assert str(row["ref"]).startswith(("https://", "http://")) and row.get("publisher"), row
 
 
-def test_models_learn_only_from_training_sources_never_from_evaluation_only_ones() -> None:
+def test_the_models_learn_from_every_source_but_the_evaluation_only_ones() -> None:
     corpus = load_corpus(CORPUS)  # no shared datasets: what a user's machine trains on
-    train = corpus.split("train")
-    assert train and {t.source for t in train} == {"germeval2018", "web"}
+    examples = training_examples(corpus)
+    assert len(examples) == len(corpus.texts)  # every readable text; IWG's are not shipped
+    assert not {t.source for t in corpus.texts} & EVALUATION_ONLY_SOURCES and corpus.unreadable > 0
+    assert {e.fold for e in examples} == {"", "web-de", "web-en"}  # "": the never held-out sources
     held_publishers = {
         t.publisher.split(" (")[0] for t in corpus.texts if t.source == "web" and t.split != "train"
     }
-    train_publishers = {t.publisher.split(" (")[0] for t in train if t.source == "web"}
+    train_publishers = {t.publisher.split(" (")[0] for t in corpus.split("train") if t.source == "web"}
     assert held_publishers and train_publishers and not held_publishers & train_publishers  # by source
-    assert len(training_examples(corpus)) == len(train)
-    assert not {t.source for t in corpus.texts} & EVALUATION_ONLY_SOURCES  # unreadable without ../shared
-    assert corpus.unreadable > 0
+
+
+def test_a_fold_is_left_out_whole_and_iwg_always() -> None:
+    datasets = Settings().datasets_dir
+    if datasets is None:
+        pytest.skip("the shared datasets (../shared/datasets) are not on this machine")
+    corpus = load_corpus(CORPUS, datasets)
+    everything = training_examples(corpus)
+    assert len(everything) == len(corpus.texts) - len(corpus.split("iwg")) > 0
+    assert {e.fold for e in everything} == {"", *FOLDS}
+    for fold in FOLDS:
+        kept = training_examples(corpus, [fold])
+        assert len(kept) == len(everything) - len(corpus.split(fold)) and corpus.split(fold)
+        assert fold not in {e.fold for e in kept}
+    fixed = training_examples(corpus, FOLDS)  # the earlier protocol: the `train` split only
+    assert len(fixed) == len(corpus.split("train")) and {e.fold for e in fixed} == {""}
 
 
 def test_every_reference_resolves_in_the_shared_datasets() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 from conftest import FakeEncoder
 
 from factsandwich.claims import load_claims
-from factsandwich.classify import MythClassifier
+from factsandwich.classify import MythClassifier, source_splits
 from factsandwich.config import PROJECT_ROOT
 from factsandwich.embed import CachedEncoder, MemoryCache
 from factsandwich.index import ClaimIndex
@@ -91,6 +91,21 @@ def test_classifier_is_seeded_and_saved_with_provenance(fake_app: Factsandwich, 
     second = other.train()
     assert second.metadata["data_hash"] == meta["data_hash"]
     assert first.predict_proba(texts, vectors) == second.predict_proba(texts, vectors)
+
+
+def test_the_flag_threshold_is_tuned_on_real_posts_of_sources_their_scorer_never_saw(
+    fake_app: Factsandwich,
+) -> None:
+    meta = fake_app.classifier.metadata
+    real = [e for e in fake_app.examples if e.fold]
+    folds = sorted({e.fold for e in real})
+    assert len(folds) >= 2 and meta["tuned_on"] == ", ".join(folds) and meta["n_dev"] == len(real)
+    splits = source_splits([e.fold for e in fake_app.examples])
+    assert len(splits) == len(folds)
+    for (train, held), fold in zip(splits, folds, strict=True):
+        assert not {fake_app.examples[i].fold for i in train} & {fold}  # the scorer never saw it
+        assert {fake_app.examples[i].fold for i in held} <= {fold, ""}
+    assert sorted(i for _, held in splits for i in held) == list(range(len(fake_app.examples)))
 
 
 def test_unreadable_classifier_file_is_retrained(fake_app: Factsandwich) -> None:
