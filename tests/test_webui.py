@@ -253,7 +253,7 @@ def _claim_form(client: FlaskClient, claim_id: str) -> dict[str, Any]:
     fields: dict[str, Any] = dict(re.findall(r'<input (?:type="hidden" )?name="(\w+)" value="([^"]*)"', page))
     for name, value in re.findall(r'<textarea name="(\w+)"[^>]*>([^<]*)</textarea>', page):
         fields[name] = value.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
-    for name, value in re.findall(r'<select name="(\w+)">.*?<option selected>([^<]+)</option>', page, re.S):
+    for name, value in re.findall(r'<select name="(\w+)">.*?<option value="([^"]+)" selected>', page, re.S):
         fields[name] = value
     return fields
 
@@ -274,7 +274,7 @@ def test_claim_edit_conflict_and_missing_source(core: Factsandwich, app: Flask) 
     fresh["sources"] = ""
     refused = first.post("/claims/jobs-taken", data={**fresh, "form_token": "c3"})
     assert refused.status_code == 422
-    assert re.search(rb'<label class="invalid">sources', refused.data)  # the field is marked
+    assert re.search(rb'<label class="invalid">[^<]+<textarea name="sources"', refused.data)  # marked
     assert core.claims.get("jobs-taken") is not None and core.claims.get("jobs-taken").sources  # type: ignore[union-attr]
 
 
