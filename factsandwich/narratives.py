@@ -15,7 +15,11 @@
   4. when at least `min_size` items have waited since the last rebuild, the emerging clusters of the
      window are formed again (`clustering.find_emerging`, ids carried over by `carry_ids`). The
      window ends at the newest such item (or now, if earlier), so an archive scanned late still
-     shows its clusters.
+     shows its clusters. A rebuild costs about a millisecond per window item
+     (bench/narratives_store.py), so when the last window held more than SMALL_WINDOW items it runs
+     at most every REBUILD_EVERY, not every time three posts waited: in a busy fortnight a new
+     myth's cluster appears within that time of its third post (a waiting post that is close to a
+     cluster joins it at once in any case).
 
 The views (`list_narratives`, `emerging`), the person's actions (split, merge, answer once, bulk
 dismiss) and "repeat" (the approved responses per myth and the one to reuse) are the calls that the
@@ -50,6 +54,8 @@ SPARK_DAYS = 30
 NARRATIVE_PARAMS = clustering.NarrativeParams()
 EMERGING_PARAMS = clustering.EmergingParams()
 EXAMPLES = 3
+REBUILD_EVERY = dt.timedelta(minutes=15)
+SMALL_WINDOW = 1000
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -133,9 +139,11 @@ def update_narratives(
     """Put the flagged items that no update has seen into narratives or emerging clusters (module
     docstring); cost grows with the new items and the narratives of their claims, not the store."""
     started = time.perf_counter()
+    now = now or utcnow()
     items = stored.unassigned_flagged(store, limit=limit)
     if not items:
-        return UpdateSummary(seconds=time.perf_counter() - started)
+        rebuilt = _rebuild_if_due(store, encoder, now, emerging_params)
+        return UpdateSummary(rebuilt=rebuilt, seconds=time.perf_counter() - started)
     vectors = vectors_of(encoder, items)
     by_id = {item.id: (item, vector) for item, vector in zip(items, vectors, strict=True)}
     joined = opened = emerging_count = clustered = answered = 0
@@ -185,10 +193,7 @@ def update_narratives(
                     work.save_cluster(placed_e.cluster, [int(cluster_item.id)])
                     clustered += 1
         work.set_state(stored.WATERMARK, max(work.state(stored.WATERMARK), max(by_id)))
-    rebuilt = False
-    if stored.pending_emerging(store, stored.emerging_state(store)) >= emerging_params.min_size:
-        rebuild_emerging(store, encoder, now=now, params=emerging_params)
-        rebuilt = True
+    rebuilt = _rebuild_if_due(store, encoder, now, emerging_params)
     return UpdateSummary(
         len(items),
         joined,
@@ -199,6 +204,21 @@ def update_narratives(
         rebuilt,
         time.perf_counter() - started,
     )
+
+
+def _rebuild_if_due(
+    store: Database, encoder: Encoder, now: dt.datetime, params: clustering.EmergingParams
+) -> bool:
+    """Rebuild the emerging clusters when `min_size` items waited, and, after a rebuild of more than
+    SMALL_WINDOW items, only once that rebuild is REBUILD_EVERY old (module docstring, step 4)."""
+    last, window = stored.last_emerging_rebuild(store)
+    recent = last is not None and dt.timedelta(0) <= now - last < REBUILD_EVERY
+    if recent and window > SMALL_WINDOW:
+        return False
+    if stored.pending_emerging(store, stored.emerging_state(store)) < params.min_size:
+        return False
+    rebuild_emerging(store, encoder, now=now, params=params)
+    return True
 
 
 def rebuild_emerging(
@@ -224,6 +244,8 @@ def rebuild_emerging(
         languages = {c.id: _majority([language_of[m] for m in c.item_ids]) for c in clusters}
         work.replace_clusters(clusters, languages)
         work.set_state(stored.EMERGING_MARK, max((i.id for i in items), default=0))
+        work.set_moment(stored.EMERGING_REBUILT_AT, now)
+        work.set_state(stored.EMERGING_WINDOW, len(items))
     return len(clusters)
 
 

@@ -157,6 +157,28 @@ def test_unconfident_items_form_emerging_myths_with_keywords(store: Store, encod
     assert late in narratives.emerging(store)[0].info.item_ids
 
 
+def test_a_large_window_is_rebuilt_at_most_every_quarter_hour(
+    store: Store, encoder: CachedEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SMALL_WINDOW window items a rebuild waits REBUILD_EVERY after the last one (here the
+    small window is 2 items, so the first rebuild's 5 items count as large; below it, three waiting
+    posts are enough, as in the test above)."""
+    monkeypatch.setattr(narratives, "SMALL_WINDOW", 2)
+    for i, tail in enumerate("abcd"):
+        add(store, f"{RUMOUR} {tail}", [], hours=i)
+    add(store, "Something entirely different about the weather and football", [], hours=2)
+    assert narratives.update_narratives(store, encoder, now=NOW).rebuilt
+    other = "The new bridge toll is charged twice to every driver from the east side"
+    waiting = [add(store, f"{other} {tail}", [], hours=0) for tail in ("x", "y", "z")]
+    soon = narratives.update_narratives(store, encoder, now=NOW + dt.timedelta(minutes=5))
+    assert soon.emerging == 3 and not soon.rebuilt
+    assert not any(set(waiting) <= set(c.info.item_ids) for c in narratives.emerging(store))
+    # nothing new, but the quarter hour is over: the waiting posts get their cluster
+    later = narratives.update_narratives(store, encoder, now=NOW + dt.timedelta(minutes=16))
+    assert later.taken == 0 and later.rebuilt
+    assert any(set(waiting) <= set(c.info.item_ids) for c in narratives.emerging(store))
+
+
 def test_answer_once_answers_every_open_post_and_the_new_ones(store: Store, encoder: CachedEncoder) -> None:
     a = add(store, COPY, JOBS, hours=3)
     b = add(store, COPY + " now", JOBS, hours=2)

@@ -24,7 +24,13 @@ from factsandwich.clustering import PERMUTATIONS, EmergingCluster, Narrative
 from factsandwich.dates import utcnow
 from factsandwich.errors import EditConflict, NotFound, ReviewError
 from factsandwich.storage.database import Database, insert_ignoring_conflicts
-from factsandwich.storage.office import DISMISS_REASONS, OPEN_STATUSES, _check_state, _decide
+from factsandwich.storage.office import (
+    DISMISS_REASONS,
+    LIVE_RESPONSE_STATUSES,
+    OPEN_STATUSES,
+    _check_state,
+    _decide,
+)
 from factsandwich.storage.tables import (
     AlertSentRow,
     AlertSubscriptionRow,
@@ -51,7 +57,10 @@ from factsandwich.storage.values import (
 )
 
 WATERMARK = "watermark"
-EMERGING_MARK = "emerging_rebuilt_at"
+EMERGING_MARK = "emerging_rebuilt_at"  # the highest item id the last emerging rebuild saw
+EMERGING_REBUILT_AT = "emerging_rebuilt_epoch"  # when it ran (seconds since 1970, UTC)
+EMERGING_WINDOW = "emerging_window_items"  # how many window items it clustered
+_EPOCH = dt.datetime(1970, 1, 1)
 # Items with ids up to this far below the watermark are looked at again: an item that a slower
 # process committed after a faster one moved the watermark past its id is still taken.
 LOOKBACK = 2000
@@ -129,7 +138,7 @@ def _answer(
             continue
         live = session.scalar(
             select(ResponseRow.id).where(
-                ResponseRow.item_id == item_id, ResponseRow.status.in_(("draft", "approved"))
+                ResponseRow.item_id == item_id, ResponseRow.status.in_(LIVE_RESPONSE_STATUSES)
             )
         )
         if live is not None:
@@ -290,7 +299,10 @@ class NarrativeWork:
     def replace_clusters(self, clusters: Sequence[EmergingCluster], languages: dict[str, str]) -> None:
         """After a rebuild: the clusters are these, every other window item is in none."""
         keep = [c.id for c in clusters]
-        self.session.execute(update(EmergingItemRow).values(cluster_id=None))
+        # only the clustered rows (those of the window, about): not every unmatched item ever seen
+        self.session.execute(
+            update(EmergingItemRow).where(EmergingItemRow.cluster_id.is_not(None)).values(cluster_id=None)
+        )
         self.session.execute(delete(EmergingClusterRow).where(EmergingClusterRow.id.not_in(keep)))
         for cluster in clusters:
             self.save_cluster(
@@ -300,6 +312,9 @@ class NarrativeWork:
     def state(self, name: str) -> int:
         row = self.session.get(NarrativeStateRow, name)
         return int(row.value) if row else 0
+
+    def set_moment(self, name: str, moment: dt.datetime) -> None:
+        self.set_state(name, int((moment - _EPOCH).total_seconds()))
 
     def set_state(self, name: str, value: int) -> None:
         row = self.session.get(NarrativeStateRow, name)
@@ -359,6 +374,17 @@ def pending_emerging(store: Database, above: int) -> int:
                 )
             )
             or 0
+        )
+
+
+def last_emerging_rebuild(store: Database) -> tuple[dt.datetime | None, int]:
+    """When the last emerging rebuild ran (None: never) and how many window items it clustered."""
+    with store.session() as session:
+        moment = session.get(NarrativeStateRow, EMERGING_REBUILT_AT)
+        window = session.get(NarrativeStateRow, EMERGING_WINDOW)
+        return (
+            _EPOCH + dt.timedelta(seconds=moment.value) if moment else None,
+            int(window.value) if window else 0,
         )
 
 
