@@ -19,10 +19,9 @@ for a flagged item, those reaching the suggest confidence for others), the share
 whose top candidate is `confident` and that candidate's precision; flag precision, recall, F1
 (myths, also myths not in the database, are positives), the share of debunks and of on-topic
 neutral texts flagged, at the model's own threshold (tuned out of fold, by source: training.py).
-Then a threshold sweep, a
-per-claim confusion table and the 20 worst misses over all held-out real texts. The models are
-trained fresh (seeded); with --data-dir the vectors (its store) and the claim models are cached
-there for the next run. Last line: JSON.
+Then a threshold sweep, a per-claim confusion table and the 20 worst misses over all held-out real
+texts. The models are trained fresh (seeded); with --data-dir the vectors (its store) and the claim
+models are cached there for the next run. Last line: JSON.
 
     python bench/quality.py [--protocol loso|fixed] [--class-weight balanced|none]
                             [--encoder fusion|use|minilm] [--data-dir DIR] [--misses 20]
