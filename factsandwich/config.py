@@ -66,6 +66,9 @@ class Settings:
     organisation: str = ""
     organisation_url: str = ""
     response_url: str = ""
+    # The office's place names (FACTSANDWICH_PLACES, comma-separated: town, districts, streets): an
+    # item naming one is local, which raises its priority (triage.priority) and its alerts.
+    places: tuple[str, ...] = ()
     max_feed_bytes: int = 10 * 1024 * 1024
     fetch_timeout_s: float = 20.0
     max_text_chars: int = 20_000
@@ -135,5 +138,6 @@ class Settings:
             organisation=env.get("FACTSANDWICH_ORGANISATION", "").strip(),
             organisation_url=env.get("FACTSANDWICH_ORGANISATION_URL", "").strip(),
             response_url=env.get("FACTSANDWICH_RESPONSE_URL", "").strip(),
+            places=tuple(p.strip() for p in env.get("FACTSANDWICH_PLACES", "").split(",") if p.strip()),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -49,7 +49,7 @@ from factsandwich.storage.claims import claims_fingerprint, load_live_claims, sy
 from factsandwich.storage.null import NullStore, ScanStore
 from factsandwich.text import content_hash, detect_language
 from factsandwich.training import labelled_decisions, labelled_posts, train_classifier
-from factsandwich.triage import flag_threshold, priority
+from factsandwich.triage import flag_threshold, places_in, priority
 
 BATCH_SIZE = 512
 
@@ -453,7 +453,7 @@ class Factsandwich:
             )
             records = [ScanRecord(i, a) for i, a in zip(batch, analyses, strict=True)]
             # count and report what this scan stored, not a concurrent one
-            stored = self.storage.store_items([_item_row(r) for r in records])
+            stored = self.storage.store_items([_item_row(r, self.settings.places) for r in records])
             summary.skipped_stored += stored.count(False)
             records = [r for r, new in zip(records, stored, strict=True) if new]
             summary.processed += len(records)
@@ -505,9 +505,10 @@ def embed_text(item: FeedItem) -> str:
     return f"{item.title}\n{item.text}".strip() if item.title else item.text
 
 
-def _item_row(record: ScanRecord) -> dict[str, Any]:
+def _item_row(record: ScanRecord, places: Sequence[str]) -> dict[str, Any]:
     data = record.to_dict()
     top = data["matches"][0] if data["matches"] else None
+    named = places_in(f"{data['title']}\n{data['text']}", places)
     return {
         "source": data["source"],
         "guid": data["guid"],
@@ -524,5 +525,6 @@ def _item_row(record: ScanRecord) -> dict[str, Any]:
         "draft": data["draft"],
         "fact_checks": data["fact_checks"] or None,
         "top_claim": top["claim_id"] if top else None,
-        "priority": priority(data["myth_probability"], top["confidence"] if top else None),
+        "priority": priority(data["myth_probability"], top["confidence"] if top else None, bool(named)),
+        "places": ",".join(named)[:500] or None,
     }

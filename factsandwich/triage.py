@@ -6,10 +6,20 @@ queue."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from factsandwich.dates import utcnow
 from factsandwich.storage import Database
+from factsandwich.storage.assignments import (
+    MAX_NOTE_CHARS,
+    add_note,
+    assign,
+    item_notes,
+    note_counts,
+    office_people,
+)
 from factsandwich.storage.office import (
     CLOSED_STATUSES,
     DISMISS_REASONS,
@@ -25,26 +35,43 @@ from factsandwich.storage.office import (
     send_to_response,
     undo_dismiss,
 )
-from factsandwich.storage.queue import QueueFilter, queue_sources, subscription_names, triage_queue
+from factsandwich.storage.queue import (
+    MAX_SEARCH_CHARS,
+    QueueFilter,
+    queue_sources,
+    search_words,
+    subscription_names,
+    triage_queue,
+)
 
 __all__ = [
     "CLOSED_STATUSES",
     "DISMISS_REASONS",
     "ITEM_STATUSES",
     "MARKS",
+    "MAX_NOTE_CHARS",
+    "MAX_SEARCH_CHARS",
     "OPEN_STATUSES",
     "Age",
     "Proposal",
     "QueueFilter",
+    "add_note",
     "age",
+    "assign_item",
+    "assign_response",
+    "assignable_people",
     "dismiss",
     "flag_threshold",
     "get_item",
+    "item_notes",
     "mark",
+    "note_counts",
     "pair_proposals",
+    "places_in",
     "priority",
     "propose_pair",
     "queue_sources",
+    "search_words",
     "send_to_response",
     "source_names",
     "triage_queue",
@@ -52,10 +79,28 @@ __all__ = [
 ]
 
 
-def priority(myth_probability: float, confidence: float | None) -> float:
-    """The triage order of an item: 0.6 x its myth probability + 0.4 x its best candidate's confidence
-    (0 without a candidate); newer items first on ties (the queue's ORDER BY)."""
-    return round(0.6 * myth_probability + 0.4 * (confidence or 0.0), 4)
+# What naming one of the office's places adds to an item's priority (half the scale): a likely local
+# myth (0.7, a candidate of 0.5: 1.12) outranks a certain national one (1.0) of the same age.
+LOCAL_WEIGHT = 0.5
+
+
+def priority(myth_probability: float, confidence: float | None, local: bool = False) -> float:
+    """An item's priority, stored at scan time: 0.6 x its myth probability + 0.4 x its best
+    candidate's confidence (0 without one) + LOCAL_WEIGHT (0.5) when it names one of the office's
+    places. The queue orders by urgency, priority x 2 / (2 + age in days since publication, else since
+    first seen; storage.queue.RECENCY_DAYS): a post two days old counts half, a week old two ninths."""
+    return round(0.6 * myth_probability + 0.4 * (confidence or 0.0) + (LOCAL_WEIGHT if local else 0.0), 4)
+
+
+def places_in(text: str, places: Sequence[str]) -> list[str]:
+    """The office's `places` that `text` names: whole words, any case, also as a hashtag
+    (#Musterstadt); in the order configured."""
+    found = []
+    for place in places:
+        words = r"[\s_-]*".join(re.escape(word) for word in place.split())
+        if words and re.search(rf"(?<!\w){words}(?!\w)", text, re.IGNORECASE):
+            found.append(place)
+    return found
 
 
 def flag_threshold(configured: float | None, tuned: float) -> float:
@@ -96,3 +141,24 @@ def source_names(store: Database) -> dict[str, str]:
         else:
             names[source] = source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
     return names
+
+
+# Who may be given what: an item to the comms officers (triage), a response to the spokespeople.
+ASSIGNEE_ROLES = {"item": ("comms",), "response": ("spokesperson",)}
+
+
+def assignable_people(store: Database, kind: str) -> list[str]:
+    """The people an item or a response (`kind`) can be assigned to: active, holding its role."""
+    return office_people(store, ASSIGNEE_ROLES[kind])
+
+
+def assign_item(store: Database, item_id: int, person: str | None, actor: str, form_token: str) -> bool:
+    """Give an item to a comms officer (None: to nobody); it then shows in their "my queue"."""
+    return assign(store, "item", item_id, person, ASSIGNEE_ROLES["item"], actor, form_token)
+
+
+def assign_response(
+    store: Database, response_id: int, person: str | None, actor: str, form_token: str
+) -> bool:
+    """Give a response to a spokesperson (None: to nobody)."""
+    return assign(store, "response", response_id, person, ASSIGNEE_ROLES["response"], actor, form_token)

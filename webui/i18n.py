@@ -635,6 +635,54 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit_field_text": {"de": "Text", "en": "text"},
     "audit_field_label": {"de": "Kennzeichnung", "en": "label"},
     # admin: accounts and the audit log (issue 13) -- end
+    # the queue: search, assignment, notes, notifications (issue 13) -- begin
+    "search_placeholder": {"de": "Wörter im Beitrag", "en": "words in the post"},
+    "search_too_long": {
+        "de": "Die Suche ist zu lang (höchstens {n} Zeichen); gezeigt wird die Sichtung ohne Suche.",
+        "en": "The search is too long (at most {n} characters); showing the queue without it.",
+    },
+    "search_no_words": {
+        "de": "Die Suche enthält kein Wort (nur Satzzeichen); gezeigt wird die Sichtung ohne Suche.",
+        "en": "The search holds no word (only punctuation); showing the queue without it.",
+    },
+    "my_queue": {"de": "Meine Beiträge", "en": "My queue"},
+    "whole_queue": {"de": "Alle Beiträge", "en": "The whole queue"},
+    "assignment": {"de": "Zuständig", "en": "Assigned to"},
+    "assigned_to": {"de": "Zugewiesen an {person}.", "en": "Assigned to {person}."},
+    "assigned_to_nobody": {"de": "Niemandem zugewiesen.", "en": "Assigned to nobody."},
+    "unassigned": {"de": "Zuweisung aufgehoben.", "en": "No longer assigned."},
+    "assign_to_me": {"de": "Mir zuweisen", "en": "Assign to me"},
+    "assign_to": {"de": "Zuweisen an", "en": "Assign to"},
+    "nobody": {"de": "niemanden", "en": "nobody"},
+    "assign": {"de": "Zuweisen", "en": "Assign"},
+    "assign_refused": {
+        "de": "Diese Person kann das nicht übernehmen (kein aktives Konto mit der passenden Rolle).",
+        "en": "That person cannot take this (no active account with the right role).",
+    },
+    "notes": {"de": "Notizen", "en": "Notes"},
+    "no_notes": {"de": "Noch keine Notizen.", "en": "No notes yet."},
+    "add_note": {"de": "Notiz hinzufügen", "en": "Add a note"},
+    "note_added": {"de": "Notiz gespeichert.", "en": "Note saved."},
+    "note_refused": {
+        "de": "Die Notiz ist leer oder zu lang (höchstens {n} Zeichen); der Text steht unten zum "
+        "Korrigieren.",
+        "en": "The note is empty or too long (at most {n} characters); the text is below to correct.",
+    },
+    "notifications": {"de": "Benachrichtigungen", "en": "Notifications"},
+    "notifications_since": {"de": "Neu seit {at} UTC.", "en": "New since {at} UTC."},
+    "notifications_first_look": {
+        "de": "Neu in den letzten sieben Tagen.",
+        "en": "New in the last seven days.",
+    },
+    "notifications_items": {"de": "Neue dringende Beiträge", "en": "New urgent items"},
+    "notifications_approvals": {"de": "Zur Freigabe eingereicht", "en": "Submitted for approval"},
+    "mark_read": {"de": "Als gelesen markieren", "en": "Mark as read"},
+    "no_notifications": {"de": "Nichts Neues.", "en": "Nothing new."},
+    "notifications_read": {"de": "Alles als gelesen markiert.", "en": "All marked as read."},
+    "audit_action_item.assigned": {"de": "Beitrag zugewiesen", "en": "item assigned"},
+    "audit_action_response.assigned": {"de": "Antwort zugewiesen", "en": "response assigned"},
+    "audit_action_item.note": {"de": "Notiz zum Beitrag", "en": "note on an item"},
+    # the queue: search, assignment, notes, notifications (issue 13) -- end
 }
 
 

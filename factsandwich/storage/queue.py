@@ -1,17 +1,36 @@
-"""The triage queue in the database: flagged items filtered and ordered, and the names its filters
-offer. Reads only; the decisions on items are in storage/office.py."""
+"""The triage queue in the database: flagged items filtered, searched and ordered by urgency, and the
+names its filters offer. Reads only; the decisions on items are in storage/office.py.
+
+Full-text search (migration 0007) is SQLite's FTS5 table `items_search` or PostgreSQL's GIN index
+`ix_items_search`; neither is in the models, so the migration comparison leaves them out by name
+(`is_search_object`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, column, func, literal, literal_column, select, text
+from sqlalchemy.sql.elements import ColumnElement
 
+from factsandwich.dates import utcnow
+from factsandwich.errors import ReviewError
 from factsandwich.storage.database import Database
 from factsandwich.storage.tables import ItemRow, SubscriptionRow
 from factsandwich.storage.values import Item, value_of
+
+# A search longer than this is refused with a message (a pasted post is a few hundred characters).
+MAX_SEARCH_CHARS = 500
+MAX_SEARCH_WORDS = 32
+# The age, in days, at which recency halves an item's priority in the queue's order.
+RECENCY_DAYS = 2.0
+SEARCH_OBJECTS = ("items_search", "ix_items_search")
+# The indexed text: the same expression as the index of migration 0007 (so PostgreSQL uses it).
+_POSTGRES_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, coalesce(items.title, '') || ' ' || coalesce(items.text, ''))"
+)
 
 
 @dataclass(frozen=True)
@@ -22,12 +41,59 @@ class QueueFilter:
     source: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    q: str | None = None  # full-text search: items holding every word
+    assigned_to: str | None = None  # "my queue": the items assigned to this person
+
+
+def is_search_object(name: str | None) -> bool:
+    """True for the search table (and SQLite's shadow tables of it) and the search index: Alembic's
+    `include_name` hook inverts it, so the models/migrations comparison skips only these."""
+    return bool(name) and any(str(name).startswith(prefix) for prefix in SEARCH_OBJECTS)
+
+
+def search_words(query: str | None) -> list[str]:
+    """The words of a search (letters and digits; quotes, operators and brackets are not syntax
+    here, so no input can break the query). ReviewError for a search longer than MAX_SEARCH_CHARS."""
+    if not query:
+        return []
+    if len(query) > MAX_SEARCH_CHARS:
+        raise ReviewError(f"the search is longer than {MAX_SEARCH_CHARS} characters")
+    return re.findall(r"\w+", query)[:MAX_SEARCH_WORDS]
+
+
+def _search_condition(dialect: str, words: list[str]) -> ColumnElement[bool]:
+    if dialect == "sqlite":
+        # Each word a quoted FTS5 string: every word must occur, none is an operator.
+        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        matching = text("SELECT rowid FROM items_search WHERE items_search MATCH :match").bindparams(
+            match=match
+        )
+        return ItemRow.id.in_(matching.columns(column("rowid", Integer)))
+    document: ColumnElement[Any] = literal_column(_POSTGRES_DOCUMENT)
+    return document.op("@@")(func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(words)))
+
+
+def _age_days(dialect: str, now: dt.datetime) -> ColumnElement[float]:
+    """Days since the item's publication (else since it was first seen), never negative."""
+    moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)
+    if dialect == "sqlite":
+        age: ColumnElement[Any] = func.julianday(now.isoformat(sep=" ")) - func.julianday(moment)
+    else:
+        age = func.extract("epoch", literal(now) - moment) / 86400.0
+    return case((age > 0, age), else_=0.0)
 
 
 def triage_queue(
-    store: Database, filters: QueueFilter, page: int = 1, per_page: int = 25
+    store: Database,
+    filters: QueueFilter,
+    page: int = 1,
+    per_page: int = 25,
+    now: dt.datetime | None = None,
 ) -> tuple[list[Item], int]:
-    """Flagged items by priority (myth probability and match score), newest first on ties."""
+    """Flagged items by urgency: the stored priority (triage.priority) x RECENCY_DAYS / (RECENCY_DAYS
+    + age in days), computed in the query; newest first on ties. The filters narrow the flagged items
+    through the queue's indexes; the order is then a sort of the matching rows (see README)."""
+    dialect = store.engine.dialect.name
     conditions: list[Any] = [ItemRow.flagged.is_(True)]
     if filters.status:
         conditions.append(ItemRow.status == filters.status)
@@ -37,18 +103,24 @@ def triage_queue(
         conditions.append(ItemRow.language == filters.language)
     if filters.source:
         conditions.append(ItemRow.source == filters.source)
+    if filters.assigned_to:
+        conditions.append(ItemRow.assigned_to == filters.assigned_to)
+    words = search_words(filters.q)
+    if words:
+        conditions.append(_search_condition(dialect, words))
     # Dates are publication dates; an item without one counts from when it was first seen.
     moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)
     if filters.since:
         conditions.append(moment >= dt.datetime.combine(filters.since, dt.time()))
     if filters.until:
         conditions.append(moment < dt.datetime.combine(filters.until, dt.time()) + dt.timedelta(1))
+    urgency = ItemRow.priority * RECENCY_DAYS / (RECENCY_DAYS + _age_days(dialect, now or utcnow()))
     with store.session() as session:
         total = session.scalar(select(func.count(ItemRow.id)).where(*conditions)) or 0
         rows = session.scalars(
             select(ItemRow)
             .where(*conditions)
-            .order_by(ItemRow.priority.desc(), ItemRow.published.desc(), ItemRow.id.desc())
+            .order_by(urgency.desc(), moment.desc(), ItemRow.id.desc())
             .offset((max(page, 1) - 1) * per_page)
             .limit(per_page)
         ).all()
