@@ -69,6 +69,8 @@ class Settings:
     # The office's place names (FACTSANDWICH_PLACES, comma-separated: town, districts, streets): an
     # item naming one is local, which raises its priority (triage.priority) and its alerts.
     places: tuple[str, ...] = ()
+    # The two-person rule: whoever drafted or last edited a response cannot be its only approver.
+    two_person_approval: bool = False
     max_feed_bytes: int = 10 * 1024 * 1024
     fetch_timeout_s: float = 20.0
     max_text_chars: int = 20_000
@@ -138,6 +140,8 @@ class Settings:
             organisation=env.get("FACTSANDWICH_ORGANISATION", "").strip(),
             organisation_url=env.get("FACTSANDWICH_ORGANISATION_URL", "").strip(),
             response_url=env.get("FACTSANDWICH_RESPONSE_URL", "").strip(),
+            two_person_approval=env.get("FACTSANDWICH_TWO_PERSON_APPROVAL", "0").strip().lower()
+            in ("1", "true", "yes"),
             places=tuple(p.strip() for p in env.get("FACTSANDWICH_PLACES", "").split(",") if p.strip()),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

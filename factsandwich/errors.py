@@ -90,3 +90,31 @@ class StateChanged(ReviewError):
         super().__init__(
             f"item {item_id} is {current} now (the page showed {seen}); confirm to act on it anyway"
         )
+
+
+class ResponseStateError(ReviewError):
+    """A lifecycle step that the response's state does not allow (e.g. editing an approved response)."""
+
+    def __init__(self, response_id: int, status: str, step: str) -> None:
+        self.response_id, self.status, self.step = response_id, status, step
+        super().__init__(f"response {response_id} is {status.replace('_', ' ')}: it cannot be {step} now")
+
+
+class SecondApproverNeeded(ReviewError):
+    """The two-person rule: the person who drafted or last edited a response cannot approve it alone."""
+
+    def __init__(self, actor: str) -> None:
+        self.actor = actor
+        super().__init__(
+            f"{actor} drafted or last edited this response; under the two-person rule someone else "
+            "approves it"
+        )
+
+
+class LifecycleInputError(ReviewError):
+    """A rejection without a reason, a posting without a platform or with an address that is not
+    http(s): `field` names what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)

@@ -1,40 +1,170 @@
-"""Responses (spokespeople): the drafted fact sandwich edited, checked, approved or rejected, and an
-approved one exported as schema.org ClaimReview. Stored by storage/office.py (versioned, audited)."""
+"""Responses (spokespeople): the drafted fact sandwich edited (or drafted again in another channel or
+tone), checked as it is typed, submitted, approved or rejected with a reason, reopened, posted, and an
+approved one exported as schema.org ClaimReview. Stored by storage/office.py (versioned, audited);
+here are the rules that need no database: the live check, the version diff, the comms officer's view."""
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from factsandwich.claims import Claim
 from factsandwich.dates import utcnow
 from factsandwich.errors import ReviewError
+from factsandwich.sandwich import CHANNEL_LIMITS, join_parts
+from factsandwich.storage import Database
 from factsandwich.storage.office import (
+    EDITABLE_STATUSES,
     LIVE_RESPONSE_STATUSES,
     MAX_PART_CHARS,
+    MAX_REASON_CHARS,
+    RESPONSE_STATUSES,
+    add_posting,
     decide_response,
+    draft_problems,
     edit_response,
+    get_item,
     get_response,
+    item_responses,
     list_responses,
+    postings_of,
+    regenerate_response,
+    reopen_response,
     response_problems,
     response_versions,
+    sent_responses,
+    submit_response,
 )
-from factsandwich.storage.values import Item, Response
+from factsandwich.storage.values import Item, Response, ResponsePosting, ResponseVersion
 
 __all__ = [
+    "EDITABLE_STATUSES",
     "LIVE_RESPONSE_STATUSES",
     "MAX_PART_CHARS",
+    "MAX_REASON_CHARS",
+    "RESPONSE_STATUSES",
+    "Change",
+    "LiveCheck",
     "Publisher",
+    "SentResponse",
+    "VersionDiff",
+    "add_posting",
     "claim_review",
     "decide_response",
+    "draft_problems",
     "edit_response",
     "get_response",
+    "item_responses",
     "list_responses",
+    "live_check",
+    "postings_of",
+    "regenerate_response",
+    "reopen_response",
     "response_problems",
     "response_versions",
+    "sent_items",
+    "state_of",
+    "submit_response",
+    "text_changes",
     "time_to_approval",
+    "version_diffs",
 ]
+
+
+def state_of(response: Response, postings: Sequence[ResponsePosting]) -> str:
+    """The state a person reads: the stored status, and "posted" for an approved response with at
+    least one posting (its status stays "approved", so every reuse of approved answers keeps it)."""
+    return "posted" if response.status == "approved" and postings else response.status
+
+
+@dataclass(frozen=True)
+class LiveCheck:
+    """The checks of the text as typed: the same problems the approval checks, the joined length and
+    the channel's limit, and the parts too long to be saved at all."""
+
+    problems: list[str]
+    length: int
+    limit: int | None
+    too_long: list[tuple[str, int]]  # (part, its length)
+
+
+def live_check(parts: Mapping[str, str], response: Response, claim: Claim, office_country: str) -> LiveCheck:
+    """The editor's checks while the person types (a JSON endpoint calls this; the save and the
+    approval call the same `draft_problems`)."""
+    cleaned = {name: value.replace("\r\n", "\n").strip() for name, value in parts.items()}
+    return LiveCheck(
+        problems=draft_problems(cleaned, response.channel, response.language, claim, office_country),
+        length=len(join_parts(cleaned, response.channel)),
+        limit=CHANNEL_LIMITS[response.channel],
+        too_long=[(name, len(value)) for name, value in cleaned.items() if len(value) > MAX_PART_CHARS],
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """A run of words of a version diff: "equal", "insert" or "delete"."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What a version changed against the one before it (the first version: all inserted)."""
+
+    version: ResponseVersion
+    changes: list[Change]
+
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def text_changes(old: str, new: str) -> list[Change]:
+    """A word-level diff (difflib) of two texts: short posts are one line, so a line diff says nothing."""
+    before, after = _TOKENS.findall(old), _TOKENS.findall(new)
+    changes: list[Change] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag in ("delete", "replace"):
+            changes.append(Change("delete", "".join(before[a1:a2])))
+        if tag in ("insert", "replace"):
+            changes.append(Change("insert", "".join(after[b1:b2])))
+        if tag == "equal":
+            changes.append(Change("equal", "".join(before[a1:a2])))
+    return changes
+
+
+def version_diffs(versions: Sequence[ResponseVersion]) -> list[VersionDiff]:
+    """Each version against its predecessor, newest first (as `response_versions` lists them)."""
+    ordered = sorted(versions, key=lambda v: v.version)
+    diffs = [
+        VersionDiff(v, text_changes(ordered[i - 1].text if i else "", v.text)) for i, v in enumerate(ordered)
+    ]
+    return diffs[::-1]
+
+
+@dataclass(frozen=True)
+class SentResponse:
+    """A response to an item a comms officer sent, as they follow it: its state, why it was rejected,
+    where it was posted."""
+
+    response: Response
+    item: Item | None
+    state: str
+    postings: list[ResponsePosting]
+
+
+def sent_items(store: Database, comms_officer: str) -> list[SentResponse]:
+    """ "My sent items": the responses drafted from the items this person sent, with their state."""
+    sent = sent_responses(store, comms_officer)
+    postings = postings_of(store, [r.id for r in sent])
+    return [
+        SentResponse(r, get_item(store, r.item_id), state_of(r, postings[r.id]), postings[r.id]) for r in sent
+    ]
 
 
 def time_to_approval(item: Item, response: Response) -> dt.timedelta | None:

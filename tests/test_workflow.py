@@ -317,7 +317,11 @@ def test_a_rejected_response_lets_the_item_be_drafted_again(core: Factsandwich, 
     speaker = login(app, "spokesperson")
     speaker.post(
         f"/responses/{response_id}/reject",
-        data={"version": str(shown_version(speaker, response_id, "reject")), "form_token": token()},
+        data={
+            "version": str(shown_version(speaker, response_id, "reject")),
+            "form_token": token(),
+            "reason": "The figures are from 2019.",
+        },
     )
     respond(login(app, "comms"), item_id, seen_status="responding")
     assert [r.status for r in responses_of(core, item_id)] == ["rejected", "draft"]

@@ -1,4 +1,6 @@
-"""Responses (spokespeople): edit the drafted sandwich, approve or reject, copy, export as ClaimReview."""
+"""Responses (spokespeople): edit the drafted sandwich (checked as it is typed) or draft it again in
+another channel or tone, submit, approve or reject with a reason, reopen, record where it was posted,
+copy, export as ClaimReview; and the comms officers' "my sent items"."""
 
 from __future__ import annotations
 
@@ -18,8 +20,18 @@ from flask import (
 )
 
 from factsandwich import responses
-from factsandwich.errors import ChecksFailed, EditConflict, PartTooLong
-from factsandwich.sandwich import CHANNEL_LIMITS, PARTS
+from factsandwich.errors import (
+    ChecksFailed,
+    EditConflict,
+    LifecycleInputError,
+    PartTooLong,
+    ResponseExists,
+    ResponseStateError,
+    ReviewError,
+    SecondApproverNeeded,
+    StateChanged,
+)
+from factsandwich.sandwich import CHANNEL_LIMITS, PARTS, TONES
 from webui.context import core, store
 from webui.i18n import translate
 from webui.security import actor, requires
@@ -31,8 +43,23 @@ blueprint = Blueprint("responses", __name__)
 @requires("spokesperson")
 def index() -> Any:
     status = request.args.get("status") or None
-    listed = responses.list_responses(store(), status)
-    return render_template("responses.html", responses=listed, status=status)
+    listed = responses.list_responses(store(), status if status in responses.RESPONSE_STATUSES else None)
+    postings = responses.postings_of(store(), [r.id for r in listed])
+    states = {r.id: responses.state_of(r, postings[r.id]) for r in listed}
+    return render_template(
+        "responses.html",
+        responses=listed,
+        states=states,
+        status=status,
+        statuses=responses.RESPONSE_STATUSES,
+    )
+
+
+@blueprint.route("/sent")
+@requires("comms")
+def sent() -> Any:
+    """ "My sent items": what happened to the items this comms officer sent to response."""
+    return render_template("sent.html", sent=responses.sent_items(store(), actor()))
 
 
 def _load(response_id: int) -> tuple[Any, Any, Any]:
@@ -59,35 +86,82 @@ def _page(
     response, item, claim = _load(response_id)
     problems = responses.response_problems(response, claim, core().settings.office_country)
     duration = responses.time_to_approval(item, response)
+    postings = responses.postings_of(store(), [response_id])[response_id]
     return render_template(
         "response.html",
         response=response,
+        state=responses.state_of(response, postings),
+        postings=postings,
+        editable=response.status in responses.EDITABLE_STATUSES,
         item=item,
         claim=claim,
         parts=PARTS,
         shown_parts=parts if parts is not None else response.parts,
         edit_error=error,
         max_part=responses.MAX_PART_CHARS,
+        max_reason=responses.MAX_REASON_CHARS,
         problems=problems,
         limit=CHANNEL_LIMITS[response.channel],
-        versions=responses.response_versions(store(), response_id),
+        channels=list(CHANNEL_LIMITS),
+        tones=TONES,
+        diffs=responses.version_diffs(responses.response_versions(store(), response_id)),
+        two_person=core().settings.two_person_approval,
         hours=round(duration.total_seconds() / 3600, 1) if duration else None,
         publisher=_publisher(),
     ), status
+
+
+def _parts_of_form() -> dict[str, str]:
+    # Browsers send line breaks as CRLF; the live counter and the checker count LF.
+    return {name: request.form.get(name, "").replace("\r\n", "\n").strip() for name in PARTS}
+
+
+def _version() -> int:
+    return request.form.get("version", 0, type=int) or 0
+
+
+def _back(response_id: int) -> Any:
+    return redirect(url_for("responses.show", response_id=response_id), code=303)
+
+
+def _refused(response_id: int, error: ReviewError | EditConflict) -> Any:
+    """A lifecycle step the response's state, the version or the rules refused: said in the person's
+    language on the response's page."""
+    language = g.language
+    if isinstance(error, EditConflict):
+        message = translate("decide_conflict", language)
+    elif isinstance(error, ChecksFailed):
+        message = translate("approve_refused_checks", language)
+    elif isinstance(error, SecondApproverNeeded):
+        message = translate("second_approver_needed", language)
+    elif isinstance(error, ResponseStateError):
+        message = translate("response_state_refused", language).format(
+            state=translate("response_status_" + error.status, language),
+            step=translate("step_" + error.step, language),
+        )
+    elif isinstance(error, LifecycleInputError):
+        message = translate("lifecycle_input_" + error.field, language)
+    elif isinstance(error, ResponseExists):
+        message = translate("reopen_response_exists", language)
+    elif isinstance(error, StateChanged):
+        message = translate("reopen_item_dismissed", language)
+    else:
+        raise error
+    flash(message, "error")
+    return _back(response_id)
 
 
 @blueprint.route("/responses/<int:response_id>/edit", methods=["POST"])
 @requires("spokesperson")
 def edit(response_id: int) -> Any:
     response, _item, claim = _load(response_id)
-    # Browsers send line breaks as CRLF; the live counter and the checker count LF.
-    parts = {name: request.form.get(name, "").replace("\r\n", "\n").strip() for name in PARTS}
+    parts = _parts_of_form()
     try:
         responses.edit_response(
             store(),
             response_id,
             parts,
-            request.form.get("version", 0, type=int) or 0,
+            _version(),
             actor(),
             request.form.get("form_token", ""),
             claim.canonical_myth(response.language),
@@ -97,8 +171,31 @@ def edit(response_id: int) -> Any:
             part=translate("part_" + error.part, g.language), n=error.length, max=responses.MAX_PART_CHARS
         )
         return _page(response_id, parts, message, 422)
+    except ResponseStateError as error:
+        return _refused(response_id, error)
     flash(translate("saved", g.language), "ok")
-    return redirect(url_for("responses.show", response_id=response_id), code=303)
+    return _back(response_id)
+
+
+@blueprint.route("/responses/<int:response_id>/check", methods=["POST"])
+@requires("spokesperson")
+def check(response_id: int) -> Any:
+    """The editor's live checks (app.js, debounced): the text as typed, checked by the same rule as
+    the approval; nothing is saved. Login and CSRF (the X-CSRFToken header) as for every POST."""
+    response, _item, claim = _load(response_id)
+    result = responses.live_check(_parts_of_form(), response, claim, core().settings.office_country)
+    return jsonify(
+        problems=result.problems,
+        length=result.length,
+        limit=result.limit,
+        too_long=[
+            translate("part_too_long", g.language).format(
+                part=translate("part_" + name, g.language), n=length, max=responses.MAX_PART_CHARS
+            )
+            for name, length in result.too_long
+        ],
+        ok=not result.problems and not result.too_long,
+    )
 
 
 def _decide(response_id: int, approve: bool) -> Any:
@@ -114,19 +211,17 @@ def _decide(response_id: int, approve: bool) -> Any:
             approve,
             actor(),
             request.form.get("form_token", ""),
-            expected_version=request.form.get("version", 0, type=int) or 0,
+            expected_version=_version(),
             claim=claim,
             office_country=core().settings.office_country,
             override=override,
+            reason=request.form.get("reason", ""),
+            two_person=core().settings.two_person_approval,
         )
-    except ChecksFailed:
-        flash(translate("approve_refused_checks", g.language), "error")
-        return redirect(url_for("responses.show", response_id=response_id), code=303)
-    except EditConflict:
-        flash(translate("decide_conflict", g.language), "error")
-        return redirect(url_for("responses.show", response_id=response_id), code=303)
+    except (ReviewError, EditConflict) as error:
+        return _refused(response_id, error)
     flash(translate("approved" if approve else "rejected", g.language), "ok")
-    return redirect(url_for("responses.show", response_id=response_id))
+    return _back(response_id)
 
 
 @blueprint.route("/responses/<int:response_id>/approve", methods=["POST"])
@@ -139,6 +234,79 @@ def approve(response_id: int) -> Any:
 @requires("spokesperson")
 def reject(response_id: int) -> Any:
     return _decide(response_id, False)
+
+
+@blueprint.route("/responses/<int:response_id>/submit", methods=["POST"])
+@requires("spokesperson")
+def submit(response_id: int) -> Any:
+    _load(response_id)
+    try:
+        responses.submit_response(
+            store(), response_id, _version(), actor(), request.form.get("form_token", "")
+        )
+    except (ReviewError, EditConflict) as error:
+        return _refused(response_id, error)
+    flash(translate("submitted", g.language), "ok")
+    return _back(response_id)
+
+
+@blueprint.route("/responses/<int:response_id>/reopen", methods=["POST"])
+@requires("spokesperson")
+def reopen(response_id: int) -> Any:
+    _load(response_id)
+    try:
+        responses.reopen_response(
+            store(), response_id, _version(), actor(), request.form.get("form_token", "")
+        )
+    except (ReviewError, EditConflict) as error:
+        return _refused(response_id, error)
+    flash(translate("reopened", g.language), "ok")
+    return _back(response_id)
+
+
+@blueprint.route("/responses/<int:response_id>/regenerate", methods=["POST"])
+@requires("spokesperson")
+def regenerate(response_id: int) -> Any:
+    _response, _item, claim = _load(response_id)
+    channel, tone = request.form.get("channel", ""), request.form.get("tone", "")
+    if channel not in CHANNEL_LIMITS or tone not in TONES:
+        abort(400)
+    try:
+        responses.regenerate_response(
+            store(),
+            response_id,
+            claim,
+            core().drafts,
+            channel,
+            tone,
+            _version(),
+            actor(),
+            request.form.get("form_token", ""),
+        )
+    except (ReviewError, EditConflict) as error:
+        return _refused(response_id, error)
+    flash(translate("regenerated", g.language), "ok")
+    return _back(response_id)
+
+
+@blueprint.route("/responses/<int:response_id>/post", methods=["POST"])
+@requires("spokesperson")
+def post(response_id: int) -> Any:
+    """Record a posting of the approved text: platform, the post's address, by whom, now."""
+    _load(response_id)
+    try:
+        responses.add_posting(
+            store(),
+            response_id,
+            request.form.get("platform", ""),
+            request.form.get("url", ""),
+            actor(),
+            request.form.get("form_token", ""),
+        )
+    except (ReviewError, EditConflict) as error:
+        return _refused(response_id, error)
+    flash(translate("posting_recorded", g.language), "ok")
+    return _back(response_id)
 
 
 @blueprint.route("/responses/<int:response_id>/claimreview.json")
@@ -160,3 +328,19 @@ def _publisher() -> responses.Publisher:
     settings = core().settings
     name = str(current_app.config.get("ORGANISATION") or settings.organisation)
     return responses.Publisher(name, settings.organisation_url, settings.response_url)
+
+
+@blueprint.app_context_processor
+def response_helpers() -> dict[str, Any]:
+    """For the item page: the item's responses as its comms officer follows them (state, rejection
+    reason, postings)."""
+
+    def responses_of_item(item_id: int) -> list[responses.SentResponse]:
+        found = responses.item_responses(store(), item_id)
+        postings = responses.postings_of(store(), [r.id for r in found])
+        return [
+            responses.SentResponse(r, None, responses.state_of(r, postings[r.id]), postings[r.id])
+            for r in found
+        ]
+
+    return {"responses_of_item": responses_of_item}

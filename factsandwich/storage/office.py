@@ -9,7 +9,9 @@ checked here, inside the transaction; triage.py and responses.py hold the rest o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,16 +23,32 @@ from factsandwich.dates import utcnow
 from factsandwich.errors import (
     ChecksFailed,
     EditConflict,
+    LifecycleInputError,
     NotFound,
     PartTooLong,
     ResponseExists,
+    ResponseStateError,
     ReviewError,
+    SecondApproverNeeded,
     StateChanged,
 )
-from factsandwich.sandwich import DraftWriter, check_parts, claim_problems, join_parts
-from factsandwich.storage.database import Database
-from factsandwich.storage.tables import AuditRow, ItemRow, ResponseRow, ResponseVersionRow
-from factsandwich.storage.values import Item, Response, ResponseVersion, value_of
+from factsandwich.sandwich import (
+    CHANNEL_LIMITS,
+    TONES,
+    DraftWriter,
+    check_parts,
+    claim_problems,
+    join_parts,
+)
+from factsandwich.storage.database import Action, Database
+from factsandwich.storage.tables import (
+    AuditRow,
+    ItemRow,
+    ResponsePostingRow,
+    ResponseRow,
+    ResponseVersionRow,
+)
+from factsandwich.storage.values import Item, Response, ResponsePosting, ResponseVersion, value_of
 
 DISMISS_REASONS = ("not_a_myth", "not_relevant", "duplicate")
 MARKS = ("misinformation", "disinformation")
@@ -38,8 +56,14 @@ ITEM_STATUSES = ("new", "dismissed", "misinformation", "disinformation", "respon
 OPEN_STATUSES = ("new", "misinformation", "disinformation", "responding")
 # The most a part of a response may hold: a long statement's part is a few hundred words.
 MAX_PART_CHARS = 10_000
-# A response that still answers its item: at most one per item (a rejected one does not count).
-LIVE_RESPONSE_STATUSES = ("draft", "approved")
+# A response's lifecycle: draft → in_review (submitted for approval) → approved (final; "posted" once
+# it has postings) or rejected (with a reason); a reopen takes a rejected or unposted approved one back
+# to draft. A live response still answers its item: at most one per item (a rejected one does not).
+RESPONSE_STATUSES = ("draft", "in_review", "approved", "rejected")
+LIVE_RESPONSE_STATUSES = ("draft", "in_review", "approved")
+# Where the text may still change (edit, regenerate) and a decision may be taken.
+EDITABLE_STATUSES = ("draft", "in_review")
+MAX_REASON_CHARS = 2000
 # Item states that close it: acting on such an item from a page that showed another state asks first.
 CLOSED_STATUSES = ("dismissed", "handled")
 # The office's judgements that say something about an item (training.labelled_decisions).
@@ -231,6 +255,7 @@ def send_to_response(
             parts=dict(draft.parts),
             text=draft.text,
             version=1,
+            drafted_by=actor,
         )
         session.add(response)
         session.flush()
@@ -306,11 +331,87 @@ def list_responses(store: Database, status: str | None = None, limit: int = 100)
         return [value_of(Response, row) for row in session.scalars(query)]
 
 
+def item_responses(store: Database, item_id: int) -> list[Response]:
+    """Every response drafted for the item, the newest first (a rejected one, then its successor)."""
+    with store.session() as session:
+        query = select(ResponseRow).where(ResponseRow.item_id == item_id).order_by(ResponseRow.id.desc())
+        return [value_of(Response, row) for row in session.scalars(query)]
+
+
+def sent_responses(store: Database, drafted_by: str, limit: int = 200) -> list[Response]:
+    """The responses a comms officer set off by sending their items, the most recently changed first."""
+    with store.session() as session:
+        query = (
+            select(ResponseRow)
+            .where(ResponseRow.drafted_by == drafted_by)
+            .order_by(ResponseRow.updated_at.desc(), ResponseRow.id.desc())
+            .limit(limit)
+        )
+        return [value_of(Response, row) for row in session.scalars(query)]
+
+
 def response_versions(store: Database, response_id: int) -> list[ResponseVersion]:
     with store.session() as session:
         query = select(ResponseVersionRow).where(ResponseVersionRow.response_id == response_id)
         rows = session.scalars(query.order_by(ResponseVersionRow.version.desc()))
         return [value_of(ResponseVersion, row) for row in rows]
+
+
+def postings_of(store: Database, response_ids: Sequence[int]) -> dict[int, list[ResponsePosting]]:
+    """The postings of each response (oldest first); a response never posted has none."""
+    found: dict[int, list[ResponsePosting]] = {i: [] for i in response_ids}
+    if not response_ids:
+        return found
+    with store.session() as session:
+        rows = session.scalars(
+            select(ResponsePostingRow)
+            .where(ResponsePostingRow.response_id.in_(list(response_ids)))
+            .order_by(ResponsePostingRow.posted_at, ResponsePostingRow.id)
+        )
+        for row in rows:
+            found[row.response_id].append(value_of(ResponsePosting, row))
+    return found
+
+
+def _response_action(
+    store: Database,
+    response_id: int,
+    actor: str,
+    form_token: str,
+    expected_version: int,
+    step: str,
+    allowed: Sequence[str],
+) -> AbstractContextManager[Action[ResponseRow] | None]:
+    """`Database.act` for a lifecycle step: the response locked, refused unless its status is one of
+    `allowed` (ResponseStateError), and only on the version the person was shown (EditConflict)."""
+
+    return store.act(
+        form_token,
+        ResponseRow,
+        response_id,
+        actor=actor,
+        lock=True,
+        missing=lambda: _response_missing(response_id),
+        check=lambda row: _require_status(row, allowed, step),
+        expected_version=expected_version,
+        conflict=lambda row: EditConflict(
+            f"the response was changed meanwhile (now version {row.version}, you saw version "
+            f"{expected_version}); read the new text before you act on it"
+        ),
+    )
+
+
+def _new_version(
+    session: Session, response: ResponseRow, parts: dict[str, str], text: str, actor: str
+) -> None:
+    response.parts, response.text = dict(parts), text
+    response.version += 1
+    response.updated_at = utcnow()
+    session.add(
+        ResponseVersionRow(
+            response_id=response.id, version=response.version, parts=dict(parts), text=text, editor=actor
+        )
+    )
 
 
 def edit_response(
@@ -323,40 +424,19 @@ def edit_response(
     myth: str,
 ) -> list[str]:
     """Save edited parts as a new version; returns the checker's problems (saved all the same). A part
-    over MAX_PART_CHARS is refused (PartTooLong) before anything is stored."""
+    over MAX_PART_CHARS is refused (PartTooLong) before anything is stored; an approved or rejected
+    response is not edited (reopen it first), so a final text never changes silently."""
     for name, value in parts.items():
         if len(value) > MAX_PART_CHARS:
             raise PartTooLong(name, len(value), MAX_PART_CHARS)
-    with store.act(
-        form_token,
-        ResponseRow,
-        response_id,
-        actor=actor,
-        missing=lambda: _response_missing(response_id),
-        expected_version=expected_version,
-        conflict=lambda row: EditConflict(
-            f"the response was changed meanwhile (now version {row.version}); "
-            "reload it and apply your change again"
-        ),
+    with _response_action(
+        store, response_id, actor, form_token, expected_version, "edited", EDITABLE_STATUSES
     ) as action:
         if action is None:
             return []
         response = action.row
-        if response.status == "approved":
-            raise ReviewError("an approved response cannot be edited; it is final")
         before = {"text": response.text, "version": response.version}
-        response.parts, response.text = dict(parts), join_parts(parts, response.channel)
-        response.version += 1
-        response.status, response.updated_at = "draft", utcnow()
-        action.session.add(
-            ResponseVersionRow(
-                response_id=response.id,
-                version=response.version,
-                parts=dict(parts),
-                text=response.text,
-                editor=actor,
-            )
-        )
+        _new_version(action.session, response, parts, join_parts(parts, response.channel), actor)
         action.audit(
             "response.edit",
             "response",
@@ -367,18 +447,79 @@ def edit_response(
         return check_parts(parts, response.channel, myth)
 
 
+def regenerate_response(
+    store: Database,
+    response_id: int,
+    claim: Claim,
+    writer: DraftWriter,
+    channel: str,
+    tone: str,
+    expected_version: int,
+    actor: str,
+    form_token: str,
+) -> None:
+    """Draft the text again from the pair in another channel or tone: a new version (audited); refused
+    on an approved or rejected response, like an edit."""
+    if channel not in CHANNEL_LIMITS or tone not in TONES:
+        raise ReviewError(f"unknown channel {channel!r} or tone {tone!r}")
+    with _response_action(
+        store, response_id, actor, form_token, expected_version, "regenerated", EDITABLE_STATUSES
+    ) as action:
+        if action is None:
+            return
+        response = action.row
+        if claim.id != response.claim_id:
+            raise ReviewError(f"the pair {response.claim_id!r} of this response is needed to draft it again")
+        draft = writer.render(claim, response.language, channel, tone)
+        before = {"channel": response.channel, "tone": response.tone, "version": response.version}
+        response.channel, response.tone = channel, tone
+        _new_version(action.session, response, dict(draft.parts), draft.text, actor)
+        action.audit(
+            "response.regenerate",
+            "response",
+            response.id,
+            before,
+            {"channel": channel, "tone": tone, "version": response.version, "text": draft.text},
+        )
+
+
+def submit_response(
+    store: Database, response_id: int, expected_version: int, actor: str, form_token: str
+) -> None:
+    """The drafter hands the version shown to the approvers (draft → in review)."""
+    with _response_action(
+        store, response_id, actor, form_token, expected_version, "submitted", ("draft",)
+    ) as action:
+        if action is None:
+            return
+        response = action.row
+        response.status, response.updated_at = "in_review", utcnow()
+        action.audit("response.submit", "response", response.id, {"status": "draft"}, {"status": "in_review"})
+
+
 def response_problems(response: Response | ResponseRow, claim: Claim, office_country: str) -> list[str]:
     """What stands between the response and its approval: the structure and length checks of its
     current text, the pair's status, and whether the pair's facts hold where the office is."""
-    problems = check_parts(
-        response.parts, response.channel, claim.canonical_myth(response.language), claim.status
-    )
+    return draft_problems(response.parts, response.channel, response.language, claim, office_country)
+
+
+def draft_problems(
+    parts: Mapping[str, str], channel: str, language: str, claim: Claim, office_country: str
+) -> list[str]:
+    """The checks of a text as typed (the editor's live checks) and as saved (the approval's): one rule."""
+    problems = check_parts(parts, channel, claim.canonical_myth(language), claim.status)
     return problems + claim_problems(claim, office_country)
 
 
-def _not_approved(response: ResponseRow) -> None:
-    if response.status == "approved":
-        raise ReviewError("the response is approved already")
+def _authors(session: Session, response: ResponseRow) -> set[str]:
+    """Who drafted the response and who wrote its current version (the two-person rule's exclusions)."""
+    editors = session.scalars(
+        select(ResponseVersionRow.editor).where(
+            ResponseVersionRow.response_id == response.id,
+            ResponseVersionRow.version.in_((1, response.version)),
+        )
+    ).all()
+    return {*editors, *([response.drafted_by] if response.drafted_by else [])}
 
 
 def decide_response(
@@ -392,26 +533,25 @@ def decide_response(
     claim: Claim | None = None,
     office_country: str = "DE",
     override: bool = False,
+    reason: str = "",
+    two_person: bool = False,
 ) -> None:
-    """Approve (final; the item is handled) or reject a response.
+    """Approve (final; the item is handled) or reject (with a reason for the comms officer) a draft or
+    a response in review.
 
     Both act on the version the person was shown (`expected_version`): a version saved meanwhile is
     an EditConflict, never approved unseen. Approval is refused (ChecksFailed) while the checks report
     problems, unless `override`: an explicit decision, recorded in the audit with the problems (the web
-    UI allows it to admins only). `claim` is the response's pair, needed to check it."""
-    with store.act(
-        form_token,
-        ResponseRow,
-        response_id,
-        actor=actor,
-        lock=True,
-        missing=lambda: _response_missing(response_id),
-        check=_not_approved,
-        expected_version=expected_version,
-        conflict=lambda row: EditConflict(
-            f"the response was changed meanwhile (now version {row.version}, you saw version "
-            f"{expected_version}); read the new text before you decide"
-        ),
+    UI allows it to admins only). Under the two-person rule (`two_person`) the drafter and the last
+    editor cannot approve (SecondApproverNeeded). `claim` is the response's pair, needed to check it."""
+    reason = reason.strip()
+    if not approve and not reason:
+        raise LifecycleInputError("reason", "a rejection needs a reason for the comms officer")
+    if len(reason) > MAX_REASON_CHARS:
+        raise LifecycleInputError("reason", f"a reason has at most {MAX_REASON_CHARS} characters")
+    step = "approved" if approve else "rejected"
+    with _response_action(
+        store, response_id, actor, form_token, expected_version, step, EDITABLE_STATUSES
     ) as action:
         if action is None:
             return
@@ -420,20 +560,116 @@ def decide_response(
         if approve:
             if claim is None or claim.id != response.claim_id:
                 raise ReviewError(f"the pair {response.claim_id!r} of this response is needed to check it")
+            if two_person and actor in _authors(session, response):
+                raise SecondApproverNeeded(actor)
             problems = response_problems(response, claim, office_country)
             if problems and not override:
                 raise ChecksFailed(problems)
         before = {"status": response.status, "version": response.version}
-        response.status, response.updated_at = ("approved" if approve else "rejected"), utcnow()
+        response.status, response.updated_at = step, utcnow()
+        after: dict[str, Any] = {"status": step, "version": response.version}
         if approve:
             response.approved_by, response.approved_at = actor, utcnow()
             item = session.get(ItemRow, response.item_id)
             if item is not None:
                 _decide(store, session, item, actor, "handled")
-        after: dict[str, Any] = {"status": response.status, "version": response.version}
+        else:
+            response.rejected_by, response.rejected_reason = actor, reason
+            after["reason"] = reason
         if problems:
             after.update(override=True, problems=problems)
-        action.audit(f"response.{response.status}", "response", response.id, before, after)
+        action.audit(f"response.{step}", "response", response.id, before, after)
+
+
+def reopen_response(
+    store: Database, response_id: int, expected_version: int, actor: str, form_token: str
+) -> None:
+    """A rejected response, or an approved one not posted yet, back to draft (audited; the text stays as
+    it was until someone edits it, a new version). The item must have no other live response."""
+    with _response_action(
+        store, response_id, actor, form_token, expected_version, "reopened", ("rejected", "approved")
+    ) as action:
+        if action is None:
+            return
+        session, response = action.session, action.row
+        if response.status == "approved" and session.scalar(
+            select(func.count(ResponsePostingRow.id)).where(ResponsePostingRow.response_id == response.id)
+        ):
+            raise ResponseStateError(response.id, "posted", "reopened")
+        item = session.get(ItemRow, response.item_id, with_for_update=True)
+        if item is None:
+            raise _item_missing(response.item_id)
+        live = session.scalar(
+            select(ResponseRow.id).where(
+                ResponseRow.item_id == item.id,
+                ResponseRow.id != response.id,
+                ResponseRow.status.in_(LIVE_RESPONSE_STATUSES),
+            )
+        )
+        if live is not None:
+            raise ResponseExists(int(live))
+        if item.status == "dismissed":
+            raise StateChanged(item.id, "responding", item.status)
+        before = {
+            "status": response.status,
+            "approved_by": response.approved_by,
+            "rejected_by": response.rejected_by,
+            "rejected_reason": response.rejected_reason,
+        }
+        response.status, response.updated_at = "draft", utcnow()
+        response.approved_by = response.approved_at = None
+        response.rejected_by = response.rejected_reason = None
+        if item.status != "responding":
+            _decide(store, session, item, actor, "responding")
+        action.audit("response.reopen", "response", response.id, before, {"status": "draft"})
+
+
+def add_posting(
+    store: Database,
+    response_id: int,
+    platform: str,
+    url: str,
+    actor: str,
+    form_token: str,
+    posted_at: dt.datetime | None = None,
+) -> None:
+    """Record that an approved response was posted: where (platform, the post's address), when, by
+    whom. A response may be posted several times; a posted one is final (no reopen)."""
+    platform, url = platform.strip(), url.strip()
+    if not platform or len(platform) > 200:
+        raise LifecycleInputError("platform", "say where it was posted (at most 200 characters)")
+    if url and (len(url) > 2048 or not re.fullmatch(r"https?://[^\s/]+\S*", url)):
+        raise LifecycleInputError("url", f"{url[:100]!r} is not an http(s) address")
+    with store.act(
+        form_token,
+        ResponseRow,
+        response_id,
+        actor=actor,
+        lock=True,
+        missing=lambda: _response_missing(response_id),
+        check=lambda row: _require_status(row, ("approved",), "posted"),
+    ) as action:
+        if action is None:
+            return
+        response = action.row
+        moment = posted_at or utcnow()
+        action.session.add(
+            ResponsePostingRow(
+                response_id=response.id, platform=platform, url=url or None, posted_by=actor, posted_at=moment
+            )
+        )
+        action.audit(
+            "response.posted",
+            "response",
+            response.id,
+            None,
+            {"platform": platform, "url": url or None, "posted_at": moment.isoformat()},
+        )
+
+
+def _require_status(row: ResponseRow, allowed: Sequence[str], step: str) -> None:
+    if row.status not in allowed:
+        raise ResponseStateError(row.id, row.status, step)
 
 
 def decided_items(store: Database) -> list[tuple[str, str, str, str, str | None, str | None]]:

@@ -61,6 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => select.form.submit());
   });
   keyboardShortcuts();
+  liveChecks();
 });
 
 // Keyboard shortcuts (the help dialog, `?`, lists them): in the queue j/k move, o or Enter opens,
@@ -134,3 +135,46 @@ function keyboardShortcuts() {
     event.preventDefault();
   });
 }
+
+// -- the response lifecycle (issue 13): live checks while typing -- begin
+// The response editor asks the server to check the text as typed (the same library check as the
+// approval), 400 ms after the last keystroke; nothing is saved. The answer fills the live list.
+function liveChecks() {
+  document.querySelectorAll("form[data-check-url]").forEach((form) => {
+    const box = form.querySelector("[data-live-checks]");
+    const list = form.querySelector("[data-live-problems]");
+    const ok = form.querySelector("[data-live-ok]");
+    const token = form.querySelector("input[name=csrf_token]");
+    if (!box || !list || !ok) { return; }
+    let timer = null;
+    let sent = 0;
+    const check = async () => {
+      const asked = ++sent;
+      try {
+        const reply = await fetch(form.dataset.checkUrl, {
+          method: "POST",
+          body: new FormData(form),
+          headers: { "X-CSRFToken": token ? token.value : "", "Accept": "application/json" },
+          credentials: "same-origin",
+        });
+        if (!reply.ok || asked !== sent) { return; }
+        const result = await reply.json();
+        list.replaceChildren(...result.problems.concat(result.too_long).map((text) => {
+          const li = document.createElement("li");
+          li.textContent = text;
+          return li;
+        }));
+        ok.hidden = !result.ok;
+        box.hidden = false;
+        box.dataset.checked = String(asked);
+      } catch (error) {
+        // offline or the session ended: the save still checks
+      }
+    };
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(check, 400);
+    });
+  });
+}
+// -- the response lifecycle (issue 13): live checks while typing -- end
