@@ -8,4 +8,6 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export FACTSANDWICH_DATA_DIR="${FACTSANDWICH_DATA_DIR:-$PWD/.factsandwich}"
 # The demo office (the author of its ClaimReview exports); a real office sets its own name and address.
 export FACTSANDWICH_ORGANISATION="${FACTSANDWICH_ORGANISATION:-Stadt Musterstadt (Demo)}"
+# The demo office's area: posts naming it are local (a higher priority in the queue, local alerts).
+export FACTSANDWICH_PLACES="${FACTSANDWICH_PLACES:-Musterstadt, Riverside}"
 exec .venv/bin/factsandwich demo
