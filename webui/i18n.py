@@ -668,7 +668,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Korrigieren.",
         "en": "The note is empty or too long (at most {n} characters); the text is below to correct.",
     },
-    "notifications": {"de": "Benachrichtigungen", "en": "Notifications"},
+    "notifications": {"de": "Mitteilungen", "en": "Notifications"},
     "notifications_since": {"de": "Neu seit {at} UTC.", "en": "New since {at} UTC."},
     "notifications_first_look": {
         "de": "Neu in den letzten sieben Tagen.",
