@@ -1,55 +1,88 @@
-"""The dashboard (every role) and /healthz (for monitoring; no login, no secrets)."""
+"""The dashboard (every role) and /healthz (for monitoring; no login, no secrets). The dashboard's
+figures are statistics.dashboard's; this view reads the chosen period and writes numbers the German or
+English way."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, g, jsonify, render_template, request
 
 from factsandwich import statistics
+from factsandwich.dates import form_date
+from factsandwich.trends import IsoWeek
 from webui.context import core, store
+from webui.i18n import translate
 from webui.security import requires
 
 blueprint = Blueprint("dashboard", __name__)
-COLOURS = ["#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#c06c84"]
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @blueprint.route("/dashboard")
 @requires()
 def index() -> Any:
-    data = statistics.dashboard(store())
-    totals = [sum(per[week] for per in data.per_claim_week.values()) for week in data.weeks]
-    peak = max(totals or [1])
-    bars = []  # stacked bars: one column per week, one segment per myth
-    for col, week in enumerate(data.weeks):
-        y = 0.0
-        for row, (claim_id, per_week) in enumerate(sorted(data.per_claim_week.items())):
-            count = per_week.get(week, 0)
-            if count:
-                height = 160 * count / peak
-                bars.append(
-                    {
-                        "x": 40 + col * 60,
-                        "y": 180 - y - height,
-                        "height": height,
-                        "claim": claim_id,
-                        "count": count,
-                        "week": week,
-                        "colour": COLOURS[row % len(COLOURS)],
-                    }
-                )
-                y += height
-    legend = [(claim_id, COLOURS[i % len(COLOURS)]) for i, claim_id in enumerate(sorted(data.per_claim_week))]
+    """The chosen number of weeks up to the week of the chosen day (default: 8 up to this week); a
+    period that cannot be read is said so, and the default is shown."""
+    language = g.language
+    raw_weeks, raw_until = request.args.get("weeks", ""), request.args.get("until", "")
+    weeks = int(raw_weeks) if raw_weeks.isdigit() else statistics.DEFAULT_WEEKS
+    until = form_date(raw_until)
+    invalid = bool(raw_weeks) and (not raw_weeks.isdigit() or weeks not in statistics.WEEK_CHOICES)
+    invalid = invalid or (bool(raw_until) and until is None)
+    try:
+        span = statistics.period(until, weeks) if not invalid else None
+    except ValueError:
+        span = None
+    if span is None:
+        invalid, weeks, until = True, statistics.DEFAULT_WEEKS, None
+        span = statistics.period(None, weeks)
     due = [(c.id, reasons) for c in core().claims.active if (reasons := c.review_due())]
     return render_template(
         "dashboard.html",
-        data=data,
+        data=statistics.dashboard(store(), core().claims, language, span),
+        weeks=weeks,
+        until=until,
+        invalid=invalid,
+        week_choices=statistics.WEEK_CHOICES,
         due=due,
-        bars=bars,
-        legend=legend,
-        peak=peak,
-        width=max(300, 60 + 60 * len(data.weeks)),
+        number=lambda value: number(value, language),
+        duration=lambda value: duration(value, language),
+        week_label=lambda week: week_label(week, language),
+        week_start=lambda week: week_start(week, language),
     )
+
+
+def number(value: float, language: str, decimals: int = 0) -> str:
+    """1.234 and 2,5 in German; 1,234 and 2.5 in English."""
+    text = f"{value:,.{decimals}f}"
+    return text.translate(str.maketrans(",.", ".,")) if language == "de" else text
+
+
+def duration(value: dt.timedelta | None, language: str) -> str:
+    """Minutes under an hour, hours under two days, else days: "45 Min.", "3,5 Std.", "2,5 Tage"."""
+    if value is None:
+        return "–"
+    hours = value.total_seconds() / 3600
+    if hours < 1:
+        amount, key = number(hours * 60, language), "duration_minutes"
+    elif hours < 48:
+        amount, key = number(hours, language, 1), "duration_hours"
+    else:
+        amount, key = number(hours / 24, language, 1), "duration_days"
+    return translate(key, language).format(n=amount)
+
+
+def week_label(week: IsoWeek, language: str) -> str:
+    """The week's number: "KW 48" in German, "W48" in English (the year is in the period above)."""
+    return translate("week_label", language).format(n=week.week)
+
+
+def week_start(week: IsoWeek, language: str) -> str:
+    """The week's Monday: "24.11." in German, "24 Nov" in English."""
+    monday = dt.date.fromisocalendar(week.year, week.week, 1)
+    return f"{monday:%d.%m.}" if language == "de" else f"{monday.day} {MONTHS[monday.month - 1]}"
 
 
 @blueprint.route("/audit")
