@@ -1,5 +1,7 @@
 """People and roles. Passwords are hashed (scrypt, werkzeug); failed logins are throttled per name and
-per address, in the database, so the limit holds across worker processes."""
+per address, in the database, so the limit holds across worker processes. Admins add people, change
+their roles, disable them and reset their passwords; everyone changes their own password. The last
+enabled admin cannot be disabled or demoted (nobody could manage the accounts any more)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from functools import cache
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from factsandwich.dates import utcnow
-from factsandwich.errors import AccountError, LoginThrottled
+from factsandwich.errors import AccountRefused, LoginThrottled
 from factsandwich.storage import Store
 from factsandwich.storage import accounts as stored
 from factsandwich.storage.values import User
@@ -29,26 +31,126 @@ SESSION_LIFETIME = dt.timedelta(hours=8)
 UI_LANGUAGES = ("de", "en")
 
 
+def check_name(name: str) -> str:
+    """The name as stored (outer spaces removed); AccountRefused for an empty, overlong or unprintable
+    one (a line break or control character in a name would forge lines in the audit log)."""
+    name = name.strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        raise AccountRefused("a user name must have 1 to 200 printable characters", "user_name_invalid")
+    return name
+
+
+def check_roles(roles: list[str] | frozenset[str]) -> frozenset[str]:
+    unknown = sorted(set(roles) - set(ROLES))
+    if not roles or unknown:
+        raise AccountRefused(
+            f"unknown role {', '.join(unknown) or '(none)'}; choose from {', '.join(ROLES)}",
+            "user_roles_invalid",
+        )
+    return frozenset(roles)
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AccountRefused(
+            f"the password must have at least {MIN_PASSWORD} characters", "password_too_short", n=MIN_PASSWORD
+        )
+    return password
+
+
+def check_language(language: str) -> str:
+    if language not in UI_LANGUAGES:
+        raise AccountRefused(f"language must be one of {', '.join(UI_LANGUAGES)}", "user_language_invalid")
+    return language
+
+
 def add_user(
     store: Store, name: str, roles: list[str], password: str, language: str = "de", actor: str = "cli"
 ) -> User:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise AccountError("a user name must have 1 to 200 characters")
-    unknown = sorted(set(roles) - set(ROLES))
-    if not roles or unknown:
-        raise AccountError(f"unknown role {', '.join(unknown) or '(none)'}; choose from {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
-    if language not in UI_LANGUAGES:
-        raise AccountError(f"language must be one of {', '.join(UI_LANGUAGES)}")
-    return stored.insert_user(store, name, generate_password_hash(password), roles, language, actor)
+    name, checked = check_name(name), check_roles(roles)
+    password, language = check_password(password), check_language(language)
+    return stored.insert_user(store, name, generate_password_hash(password), sorted(checked), language, actor)
 
 
 def set_language(store: Store, user: User, language: str) -> None:
-    if language not in UI_LANGUAGES:
-        raise AccountError(f"language must be one of {', '.join(UI_LANGUAGES)}")
-    stored.set_user_language(store, user.id, language)
+    stored.set_user_language(store, user.id, check_language(language))
+
+
+def generate_password() -> str:
+    """A random password to hand over (16 characters, about 96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def _keep_an_admin(remaining: int) -> None:
+    if remaining < 1:
+        raise AccountRefused("the last enabled admin cannot be disabled or lose the admin role", "last_admin")
+
+
+def set_roles(
+    store: Store, user_id: int, roles: list[str], actor: str, form_token: str | None
+) -> User | None:
+    """Replace a person's roles; None for a form sent twice."""
+    return stored.update_user(
+        store, form_token, user_id, actor, "user.roles", roles=check_roles(roles), admins_left=_keep_an_admin
+    )
+
+
+def set_disabled(
+    store: Store, user_id: int, disabled: bool, actor: str, form_token: str | None
+) -> User | None:
+    """Disable an account (it cannot log in; its open sessions end on their next request) or enable it
+    again; None for a form sent twice."""
+    action = "user.disable" if disabled else "user.enable"
+    return stored.update_user(
+        store, form_token, user_id, actor, action, disabled=disabled, admins_left=_keep_an_admin
+    )
+
+
+def reset_password(
+    store: Store, user_id: int, password: str | None, actor: str, form_token: str | None
+) -> str | None:
+    """An admin sets a new password for someone (a generated one when `password` is empty): returned
+    to be shown once and handed over, never stored in clear or audited. The person's open sessions
+    end. None for a form sent twice (the first submission's password stands)."""
+    password = check_password(password) if password else generate_password()
+    changed = stored.update_user(
+        store,
+        form_token,
+        user_id,
+        actor,
+        "user.reset_password",
+        password_hash=generate_password_hash(password),
+    )
+    return password if changed is not None else None
+
+
+def change_own_password(
+    store: Store, user: User, current: str, new: str, session_id: str | None, form_token: str | None
+) -> bool:
+    """A person changes their own password, giving the current one; their other sessions end (a
+    stolen cookie stops working), this one stays. False for a form sent twice."""
+    if new == current:
+        raise AccountRefused("the new password is the current one", "password_unchanged")
+
+    def current_password(password_hash: str) -> None:
+        if not check_password_hash(password_hash, current):
+            raise AccountRefused("the current password is wrong", "current_password_wrong")
+
+    changed = stored.update_user(
+        store,
+        form_token,
+        user.id,
+        user.name,
+        "user.change_password",
+        password_hash=generate_password_hash(check_password(new)),
+        keep_session=session_id,
+        check_hash=current_password,
+    )
+    return changed is not None
+
+
+def list_users(store: Store) -> list[User]:
+    return stored.list_users(store)
 
 
 def authenticate(

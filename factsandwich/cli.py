@@ -19,7 +19,7 @@ from typing import IO, Any
 import click
 
 from factsandwich import alerting, alerts, monitor, narratives, partners, subscriptions, trends
-from factsandwich.accounts import ROLES, UI_LANGUAGES, add_user
+from factsandwich.accounts import ROLES, UI_LANGUAGES, add_user, list_users, set_disabled
 from factsandwich.audit import audit_csv, audit_markdown, audit_rows, number_mismatches
 from factsandwich.claims import AS_OF_MAX_AGE_YEARS, REVIEW_MAX_AGE_DAYS, load_claims
 from factsandwich.classify import describe
@@ -487,6 +487,29 @@ def users_add(name: str, roles: tuple[str, ...], password_file: IO[str] | None, 
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     user = add_user(_store(), name, list(roles), password, language)
     click.echo(f"added {user.name} ({', '.join(sorted(user.roles))})")
+
+
+def _set_disabled(name: str, disabled: bool) -> None:
+    store = _store()
+    found = next((u for u in list_users(store) if u.name == name), None)
+    if found is None:
+        raise click.ClickException(f"no user named {name!r}")
+    set_disabled(store, found.id, disabled, "cli", None)
+    click.echo(f"{'disabled' if disabled else 'enabled'} {name}")
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Disable user NAME: no login, and their open web sessions end (the last admin stays)."""
+    _set_disabled(name, True)
+
+
+@users.command("enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    """Enable user NAME again."""
+    _set_disabled(name, False)
 
 
 # -- narratives, emerging myths, alerts, partner tokens (issue 14) ------------------------------------

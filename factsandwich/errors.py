@@ -38,6 +38,16 @@ class AccountError(FactsandwichError):
     """A user name, role or password that cannot be used."""
 
 
+class AccountRefused(AccountError):
+    """An account change a rule refuses (the last admin, a wrong current password, a taken name):
+    `key` names its message in the web UI's words and `params` fill it in; str() is the English one."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
 class LoginThrottled(FactsandwichError):
     """Too many failed logins for this name or address."""
 

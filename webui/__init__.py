@@ -53,10 +53,22 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
     app.extensions["factsandwich"] = core
     CSRFProtect(app)
 
-    from webui import api, auth, claims_editor, dashboard, feeds, narratives, responses, triage, workflow
+    from webui import (
+        admin,  # accounts and the audit log (issue 13)
+        api,
+        auth,
+        claims_editor,
+        dashboard,
+        feeds,
+        narratives,
+        responses,
+        triage,
+        workflow,
+    )
 
     for module in (auth, triage, responses, claims_editor, dashboard, feeds, workflow, narratives, api):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(admin.blueprint)
 
     @app.before_request
     def current_claims() -> None:

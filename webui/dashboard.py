@@ -85,13 +85,6 @@ def week_start(week: IsoWeek, language: str) -> str:
     return f"{monday:%d.%m.}" if language == "de" else f"{monday.day} {MONTHS[monday.month - 1]}"
 
 
-@blueprint.route("/audit")
-@requires("admin")
-def audit() -> Any:
-    """The audit log: every decision with who, what, when, before and after (newest first)."""
-    return render_template("audit.html", entries=store().list_audit(limit=500))
-
-
 @blueprint.route("/healthz")
 def health() -> Any:
     """Database, claim index and models, each with its state; 503 when one is down."""

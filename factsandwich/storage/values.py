@@ -152,6 +152,7 @@ class User:
     name: str
     roles: frozenset[str]
     language: str
+    disabled_at: dt.datetime | None = None  # a disabled account cannot log in (admin, issue 13)
 
     def has(self, *roles: str) -> bool:
         """True when the user holds one of `roles` (admins hold all)."""
@@ -229,3 +230,29 @@ class ApiToken:
     created_by: str
     created_at: dt.datetime
     revoked_at: dt.datetime | None
+
+
+# -- the audit log's page (admin, issue 13) -- begin
+@dataclasses.dataclass(frozen=True)
+class AuditFilter:
+    """What the audit page is narrowed to; None (or empty) means any. `until` includes its whole day."""
+
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit log, newest first; `older` and `newer` are the keyset cursors (entry
+    ids) of the neighbouring pages, None at either end."""
+
+    entries: tuple[AuditEntry, ...]
+    older: int | None
+    newer: int | None
+
+
+# -- the audit log's page (admin, issue 13) -- end
