@@ -72,7 +72,9 @@ def test_scan_demo_flags_myths_with_drafts_and_spares_debunks(real_env: Path) ->
         elif not record["flagged"]:
             assert record["draft"] is None
     hostile = by_guid["tag:buergerforum.musterstadt.example,2026:post-5104"]
-    assert "alert" not in hostile["text"] and not hostile["flagged"]
+    # Neutralised, and never answered: at the out-of-fold flag threshold (0.25) this harmless post is
+    # flagged (p 0.37), one of the false positives of that trade-off (docs/benchmarks.md#real-posts).
+    assert "alert" not in hostile["text"] and hostile["draft"] is None
 
 
 def test_rescan_is_idempotent_and_no_store_reports_all(real_env: Path) -> None:
