@@ -85,8 +85,8 @@ def test_a_huge_page_number_is_a_page_not_a_500(app: Flask) -> None:  # noqa: F8
 
 
 def test_the_login_throttle_holds_under_concurrency(
-    core: Factsandwich,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    core: Factsandwich,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store = core.store
     assert store is not None
@@ -120,8 +120,8 @@ def test_the_login_throttle_holds_under_concurrency(
 
 
 def test_an_unknown_name_costs_a_password_check_too(
-    core: Factsandwich,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    core: Factsandwich,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store = core.store
     assert store is not None
