@@ -510,6 +510,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "language_de": {"de": "Deutsch", "en": "German"},
     "language_en": {"de": "Englisch", "en": "English"},
     "address": {"de": "Adresse (URL)", "en": "Address (URL)"},
+    "switch_language": {"de": "Sprache wechseln", "en": "Switch language"},
     # the pairs' list and editor, feeds, language names -- end
     # admin: accounts and the audit log (issue 13) -- begin
     "users": {"de": "Konten", "en": "Users"},
