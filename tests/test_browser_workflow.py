@@ -130,7 +130,7 @@ def test_approve_waits_for_the_checks_and_a_huge_paste_keeps_its_text(
     expect(page.locator("[data-count]")).to_have_class("over")
     form.locator("button").click()
     expect(page.locator(".flash")).to_have_text("Saved.")
-    expect(page.locator("ul.problems")).to_contain_text("over the 280 allowed")
+    expect(page.locator("ul.saved-problems")).to_contain_text("over the 280 allowed")
     expect(page.locator("form.approve-form button")).to_be_disabled()
 
     # 3 MB pasted into a part: not sent, said why, and every character is still in the form
