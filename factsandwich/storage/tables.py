@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import expression
 
 from factsandwich.dates import utcnow
 
@@ -79,6 +80,10 @@ class UserRow(Base):
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     # Until when the person has seen their in-app notifications.
     notifications_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Set when an admin chose the password (a new account, a reset): the person must change it first.
+    password_change_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=expression.false()
+    )
 
 
 class WebSessionRow(Base):
