@@ -121,20 +121,51 @@ class VersionDiff:
 
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
+# Below this share of common words (difflib's ratio over the words) the new text is a rewrite: shown
+# as the old text deleted and the new one inserted, not as a patchwork of the few words they share.
+REWRITE_RATIO = 0.4
+# Equal runs of at most this many words, each a stop word or punctuation, between two changes belong
+# to the change: "more work in the city" -> "new jobs in the region" reads as one change, not two
+# around an unchanged "in the".
+GLUE_WORDS = 3
+ENGLISH_STOP_WORDS = (
+    "a an and are as at be but by for from has have in is it its of on or that the this to was with"
+)
+GERMAN_STOP_WORDS = (
+    "als am auch auf aus bei das dass dem den der des die ein eine einen es für im ist mit oder und von zu"
+)
+STOP_WORDS = frozenset(f"{ENGLISH_STOP_WORDS} {GERMAN_STOP_WORDS}".split())
+
+
+def _is_glue(tokens: Sequence[str]) -> bool:
+    """Whether an equal run is only whitespace, punctuation and a few stop words."""
+    words = [token.strip(".,;:!?\"'()[]«»„“”‚‘’–—-…").lower() for token in tokens if not token.isspace()]
+    return len(words) <= GLUE_WORDS and all(not word or word in STOP_WORDS for word in words)
 
 
 def text_changes(old: str, new: str) -> list[Change]:
-    """A word-level diff (difflib) of two texts: short posts are one line, so a line diff says nothing."""
+    """A word-level diff (difflib) of two texts that reads well: short posts are one line, so a line
+    diff says nothing; a rewrite is one deletion and one insertion; the stop words and punctuation
+    two changes share are part of one change. The "equal" and "delete" runs give the old text, the
+    "equal" and "insert" runs the new one."""
     before, after = _TOKENS.findall(old), _TOKENS.findall(new)
+    words = difflib.SequenceMatcher(
+        a=[t for t in before if not t.isspace()], b=[t for t in after if not t.isspace()], autojunk=False
+    )
+    if words.ratio() < REWRITE_RATIO:
+        return [Change(kind, text) for kind, text in (("delete", old), ("insert", new)) if text]
+    opcodes = difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes()
     changes: list[Change] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
-        if tag in ("delete", "replace"):
-            changes.append(Change("delete", "".join(before[a1:a2])))
-        if tag in ("insert", "replace"):
-            changes.append(Change("insert", "".join(after[b1:b2])))
-        if tag == "equal":
-            changes.append(Change("equal", "".join(before[a1:a2])))
+    deleted, inserted = "", ""  # the change being gathered
+    for index, (tag, a1, a2, b1, b2) in enumerate(opcodes):
+        between_changes = 0 < index < len(opcodes) - 1
+        if tag != "equal" or (between_changes and _is_glue(before[a1:a2])):
+            deleted, inserted = deleted + "".join(before[a1:a2]), inserted + "".join(after[b1:b2])
+            continue
+        changes += [Change(k, t) for k, t in (("delete", deleted), ("insert", inserted)) if t]
+        deleted, inserted = "", ""
+        changes.append(Change("equal", "".join(before[a1:a2])))
+    changes += [Change(k, t) for k, t in (("delete", deleted), ("insert", inserted)) if t]
     return changes
 
 

@@ -6,6 +6,7 @@ states, not about embeddings), then the web endpoints with Flask's test client."
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -329,6 +330,60 @@ def test_version_diffs_are_word_level() -> None:
         ("equal", " work."),
     ]
     assert "".join(c.text for c in changes if c.kind != "delete") == "Work creates <b>new</b> work."
+
+
+REWRITES = [
+    (  # a full rewrite: word by word it interleaved 35 runs ("the", " ") between deletions and insertions
+        "The claim is false: the city has never paid anyone to move here, and the records show it.",
+        "Nobody gets money for moving here; the council confirms it in the budget, and the auditors agree.",
+    ),
+    ("Die Stadt zahlt keine Prämie für den Umzug.", "Es gibt kein Umzugsgeld, sagt das Rathaus."),
+    ("", "The first version is all new."),
+    ("Everything goes.", ""),
+]
+EDITS = [
+    (
+        "Refugees do not get more money than pensioners. The basic rate is the same for everyone.",
+        "Refugees do not get more money than pensioners. The standard rate is the same for all residents.",
+    ),
+    ("Work creates more work in the city", "Work brings new jobs in the region"),
+    ("Same words.", "Same words."),
+    ("Fakt: Die Stadt zahlt niemandem Geld.", "Fakt:  Die Stadt zahlt niemandem\nGeld!"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), REWRITES + EDITS)
+def test_version_diffs_rebuild_both_texts(old: str, new: str) -> None:
+    changes = responses.text_changes(old, new)
+    assert "".join(c.text for c in changes if c.kind in ("equal", "delete")) == old
+    assert "".join(c.text for c in changes if c.kind in ("equal", "insert")) == new
+    assert all(c.text for c in changes)  # no empty runs
+    assert all(a.kind != b.kind for a, b in itertools.pairwise(changes))  # runs are merged
+
+
+@pytest.mark.parametrize(("old", "new"), REWRITES)
+def test_a_rewrite_is_one_deletion_and_one_insertion(old: str, new: str) -> None:
+    changes = responses.text_changes(old, new)
+    assert [c.kind for c in changes] == [k for k, text in (("delete", old), ("insert", new)) if text]
+
+
+def test_small_edits_stay_word_precise_and_shared_stop_words_join_the_change() -> None:
+    basic, everyone = EDITS[0]
+    assert [(c.kind, c.text) for c in responses.text_changes(basic, everyone)] == [
+        ("equal", "Refugees do not get more money than pensioners. The "),
+        ("delete", "basic"),
+        ("insert", "standard"),
+        ("equal", " rate is the same for "),
+        ("delete", "everyone."),
+        ("insert", "all residents."),
+    ]
+    # "in the" between two changes is part of one change, not an island between them.
+    assert [(c.kind, c.text) for c in responses.text_changes(*EDITS[1])] == [
+        ("equal", "Work "),
+        ("delete", "creates more work in the city"),
+        ("insert", "brings new jobs in the region"),
+    ]
 
 
 # -- the web endpoints ------------------------------------------------------------------------------------
