@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -71,6 +72,9 @@ class Settings:
     places: tuple[str, ...] = ()
     # The two-person rule: whoever drafted or last edited a response cannot be its only approver.
     two_person_approval: bool = False
+    # The office's time zone (FACTSANDWICH_TIMEZONE): stored times are UTC; the web UI shows them, and
+    # the dashboard counts its weeks, in this zone.
+    timezone: str = "Europe/Berlin"
     max_feed_bytes: int = 10 * 1024 * 1024
     fetch_timeout_s: float = 20.0
     max_text_chars: int = 20_000
@@ -92,6 +96,17 @@ class Settings:
                 raise ConfigError(f"FACTSANDWICH_{name}={value!r} is not an http(s) address")
         if self.response_url and "{id}" not in self.response_url:
             raise ConfigError("FACTSANDWICH_RESPONSE_URL must contain {id} (the response's number)")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"FACTSANDWICH_TIMEZONE={self.timezone!r} is not a time zone (e.g. Europe/Berlin)"
+            ) from None
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        """The office's time zone as an object."""
+        return zoneinfo.ZoneInfo(self.timezone)
 
     @property
     def effective_database_url(self) -> str:
@@ -143,5 +158,6 @@ class Settings:
             two_person_approval=env.get("FACTSANDWICH_TWO_PERSON_APPROVAL", "0").strip().lower()
             in ("1", "true", "yes"),
             places=tuple(p.strip() for p in env.get("FACTSANDWICH_PLACES", "").split(",") if p.strip()),
+            timezone=env.get("FACTSANDWICH_TIMEZONE", "").strip() or "Europe/Berlin",
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

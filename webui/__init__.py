@@ -16,8 +16,8 @@ from factsandwich.config import Settings
 from factsandwich.errors import EditConflict, FactsandwichError
 from factsandwich.files import atomic_write_text
 from factsandwich.pipeline import Factsandwich, make_factsandwich
+from webui import i18n
 from webui.context import core as core
-from webui.i18n import translate
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
     app.config.update(config or {})
     app.extensions["factsandwich"] = core
     CSRFProtect(app)
+    i18n.init_app(app, settings.timezone)
 
     from webui import (
         admin,  # accounts and the audit log (issue 13)
@@ -76,10 +77,9 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
-        language = g.get("language", "de")
         return {
-            "_": lambda key, **kw: translate(key, language).format(**kw) if kw else translate(key, language),
-            "language": language,
+            "_": i18n.gettext,
+            "language": i18n.current_language(),
             "user": g.get("user"),
             "form_token": lambda: secrets.token_hex(16),
         }
@@ -112,6 +112,6 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
 
 def _error_page(code: int, key: str) -> Any:
     def handler(_error: Exception) -> Any:
-        return render_template("error.html", message=translate(key, g.get("language", "de"))), code
+        return render_template("error.html", message=i18n.gettext(key)), code
 
     return handler

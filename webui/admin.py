@@ -16,7 +16,7 @@ from factsandwich.dates import form_date
 from factsandwich.errors import AccountRefused
 from factsandwich.storage.values import AuditFilter
 from webui.context import store
-from webui.i18n import MESSAGES, translate
+from webui.i18n import known, translate
 from webui.security import actor, requires
 
 blueprint = Blueprint("admin", __name__)
@@ -27,7 +27,7 @@ LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}  # each in its own language,
 
 def _label(prefix: str, key: str) -> str:
     """The words for an action, object type or field where the UI has them, else the stored key."""
-    return translate(prefix + key, g.language) if prefix + key in MESSAGES else key
+    return translate(prefix + key, g.language) if known(prefix + key, g.language) else key
 
 
 def _when(at: dt.datetime) -> str:

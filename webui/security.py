@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, g, make_response, redirect, request, session, url_for
+from flask_babel import refresh
 
 from factsandwich.accounts import session_user
 from factsandwich.storage.values import User
@@ -25,6 +26,7 @@ def load_user() -> User | None:
         session.clear()  # an ended or expired session, or a cookie from before server-side sessions
     g.user = user
     g.language = user.language if user else (request.accept_languages.best_match(["de", "en"]) or "de")
+    refresh()  # Flask-Babel's locale selector reads g.language; a locale it cached before is stale
     return user
 
 
