@@ -65,11 +65,23 @@ def check_language(language: str) -> str:
 
 
 def add_user(
-    store: Store, name: str, roles: list[str], password: str, language: str = "de", actor: str = "cli"
+    store: Store,
+    name: str,
+    roles: list[str],
+    password: str,
+    language: str = "de",
+    actor: str = "cli",
+    *,
+    handed_over: bool = False,
 ) -> User:
+    """A new account. `handed_over`: someone else chose the password (an admin, to hand it over), so
+    the person must change it at their first login; one typed by the person themselves (the first
+    admin at the server's CLI) stands."""
     name, checked = check_name(name), check_roles(roles)
     password, language = check_password(password), check_language(language)
-    return stored.insert_user(store, name, generate_password_hash(password), sorted(checked), language, actor)
+    return stored.insert_user(
+        store, name, generate_password_hash(password), sorted(checked), language, actor, handed_over
+    )
 
 
 def set_language(store: Store, user: User, language: str) -> None:
@@ -110,8 +122,9 @@ def reset_password(
     store: Store, user_id: int, password: str | None, actor: str, form_token: str | None
 ) -> str | None:
     """An admin sets a new password for someone (a generated one when `password` is empty): returned
-    to be shown once and handed over, never stored in clear or audited. The person's open sessions
-    end. None for a form sent twice (the first submission's password stands)."""
+    to be shown once and handed over, never stored in clear or audited; the person must change it at
+    their next login. Their open sessions end. None for a form sent twice (the first submission's
+    password stands)."""
     password = check_password(password) if password else generate_password()
     changed = stored.update_user(
         store,
@@ -120,6 +133,7 @@ def reset_password(
         actor,
         "user.reset_password",
         password_hash=generate_password_hash(password),
+        password_change_required=True,
     )
     return password if changed is not None else None
 
@@ -128,7 +142,8 @@ def change_own_password(
     store: Store, user: User, current: str, new: str, session_id: str | None, form_token: str | None
 ) -> bool:
     """A person changes their own password, giving the current one; their other sessions end (a
-    stolen cookie stops working), this one stays. False for a form sent twice."""
+    stolen cookie stops working), this one stays, free of a required change. False for a form sent
+    twice."""
     if new == current:
         raise AccountRefused("the new password is the current one", "password_unchanged")
 
@@ -143,6 +158,7 @@ def change_own_password(
         user.name,
         "user.change_password",
         password_hash=generate_password_hash(check_password(new)),
+        password_change_required=False,
         keep_session=session_id,
         check_hash=current_password,
     )

@@ -177,6 +177,37 @@ def test_a_person_changes_their_own_password_and_other_sessions_end(store: Store
 
 
 @BOTH
+def test_a_password_an_admin_chose_must_be_changed_and_a_chosen_one_stands(store: Store) -> None:
+    def required(name: str) -> bool:
+        return next(u for u in accounts.list_users(store) if u.name == name).password_change_required
+
+    assert not required("admin")  # typed at the CLI by the person themselves
+    handed = accounts.add_user(store, "anna", ["comms"], PASSWORD, "de", "admin", handed_over=True)
+    assert handed.password_change_required and required("anna")
+    (added,) = store.audit_page(AuditFilter(action="user.add", object_id=str(handed.id))).entries
+    assert added.after == {
+        "name": "anna",
+        "roles": ["comms"],
+        "language": "de",
+        "password_change_required": True,
+    }
+    user = accounts.authenticate(store, "anna", PASSWORD, "1.1.1.1")
+    assert user is not None and user.password_change_required
+    assert accounts.change_own_password(store, user, PASSWORD, "anna's own password", None, "own")
+    assert not required("anna")
+    (changed,) = store.audit_page(AuditFilter(action="user.change_password")).entries
+    assert changed.before == {"name": "anna", "password_change_required": True}
+    assert changed.after == {"name": "anna", "password_change_required": False, "password": "changed"}
+    assert accounts.reset_password(store, handed.id, "", "admin", "r1") is not None  # generated
+    assert required("anna")
+    accounts.reset_password(store, handed.id, "typed by the admin", "admin", "r2")
+    assert required("anna")
+    latest, first = store.audit_page(AuditFilter(action="user.reset_password")).entries
+    assert first.after == {"name": "anna", "password_change_required": True, "password": "changed"}
+    assert latest.after == {"name": "anna", "password": "changed"}  # already required: no change
+
+
+@BOTH
 def test_disabling_ends_the_open_sessions_and_the_audit_holds_no_secret(store: Store) -> None:
     comms = next(u for u in accounts.list_users(store) if u.name == "comms")
     session_id = accounts.start_session(store, comms)
@@ -270,6 +301,9 @@ def test_an_admin_adds_changes_disables_and_resets_through_the_pages(app: Flask,
     assert len(shown) >= accounts.MIN_PASSWORD
     assert shown not in admin.get("/users").get_data(as_text=True)  # shown once
     zoe = client_of(app, "<b>Zoë</b>", shown)
+    assert zoe.get("/claims").headers["Location"] == "/account"  # the shown password is changed first
+    change = {"current_password": shown, "new_password": PASSWORD, "repeat_password": PASSWORD}
+    assert zoe.post("/account", data=change).status_code == 302
     assert zoe.get("/claims").status_code == 200
     zoe_id = user_id(store, "<b>Zoë</b>")
     refused = admin.post("/users/add", data={"name": "comms", "roles": ["comms"], "language": "en"})
@@ -291,7 +325,43 @@ def test_an_admin_adds_changes_disables_and_resets_through_the_pages(app: Flask,
     client_of(app, "<b>Zoë</b>", new)
     last = admin.post(f"/users/{user_id(store, 'admin')}/disable", data={"form_token": "d2"})
     assert last.status_code == 400 and "last enabled admin" in last.get_data(as_text=True)
-    assert "password" not in audit_text(store).replace("'password': 'changed'", "")
+    recorded = (
+        audit_text(store).replace("'password': 'changed'", "").replace("'password_change_required'", "")
+    )
+    assert "password" not in recorded
+
+
+def test_after_a_reset_every_page_leads_to_the_account_page_until_the_password_is_changed(
+    app: Flask, store: Store
+) -> None:
+    admin = client_of(app, "admin")
+    reset = admin.post(f"/users/{user_id(store, 'comms')}/password", data={"password": "", "form_token": "p"})
+    given = reset.get_data(as_text=True).split('<code class="password">')[1].split("</code>")[0]
+    comms = app.test_client()
+    login = comms.post("/login?next=/responses", data={"name": "comms", "password": given})
+    assert login.status_code == 302 and login.headers["Location"] == "/account"
+    for method, path in (
+        ("GET", "/"),
+        ("GET", "/triage"),
+        ("GET", "/users"),
+        ("POST", "/responses/1/assign"),
+    ):
+        held = comms.open(path, method=method)
+        assert held.status_code == 302 and held.headers["Location"] == "/account", path
+    page = comms.get("/account").get_data(as_text=True)
+    assert "password-change-required" in page and "Please choose your own password" in page
+    assert comms.get("/static/app.css").status_code == 200
+    assert comms.post("/language", data={"language": "de", "next": "/account"}).status_code == 302
+    assert "Bitte wählen Sie jetzt Ihr eigenes Passwort" in comms.get("/account").get_data(as_text=True)
+    change = {"current_password": given, "new_password": "my own password", "repeat_password": "x"}
+    assert comms.post("/account", data=change).status_code == 400  # refused: still held
+    assert comms.get("/triage").headers["Location"] == "/account"
+    done = comms.post("/account", data={**change, "repeat_password": change["new_password"]})
+    assert done.status_code == 302 and done.headers["Location"] == "/"  # on to their work
+    assert comms.get("/triage").status_code == 200
+    assert "password-change-required" not in comms.get("/account").get_data(as_text=True)
+    assert comms.post("/logout").status_code == 302
+    client_of(app, "comms", "my own password")
 
 
 def test_own_password_page_in_german(app: Flask, store: Store) -> None:

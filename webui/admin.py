@@ -4,7 +4,6 @@ language and keeps what was typed (never a password)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
@@ -28,10 +27,6 @@ LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}  # each in its own language,
 def _label(prefix: str, key: str) -> str:
     """The words for an action, object type or field where the UI has them, else the stored key."""
     return translate(prefix + key, g.language) if known(prefix + key, g.language) else key
-
-
-def _when(at: dt.datetime) -> str:
-    return f"{at:%d.%m.%Y %H:%M} UTC" if g.language == "de" else f"{at:%Y-%m-%d %H:%M} UTC"
 
 
 def _say(key: str, **params: Any) -> str:
@@ -82,6 +77,7 @@ def add() -> Any:
             password,
             form.get("language", "de"),
             actor(),
+            handed_over=True,  # the admin hands the password over: the person changes it first
         )
     except AccountRefused as error:
         return _users_page(400, form=form, error=_refused(error))
@@ -152,7 +148,8 @@ def account() -> Any:
     except AccountRefused as error:
         return _account_page(_refused(error))
     flash(_say("password_changed"), "ok")
-    return redirect(url_for("admin.account"))
+    held_here = g.user.password_change_required  # as loaded before the change: on to their work now
+    return redirect(url_for("auth.index") if held_here else url_for("admin.account"))
 
 
 def _cursor(name: str) -> int | None:
@@ -188,5 +185,4 @@ def audit() -> Any:
         filters=filters,
         error=_say("audit_date_invalid") if bad_dates else None,
         label=_label,
-        when=_when,
     )

@@ -67,6 +67,8 @@ def login() -> Any:
             session["sid"] = start_session(store, user)
             session.permanent = True
             load_user()
+            if user.password_change_required:  # an admin chose the password: the person's own first
+                return redirect(url_for("admin.account"))
             return redirect(_safe_next(request.args.get("next")) or _home())
     return render_template("login.html", error=error), (401 if error else 200)
 

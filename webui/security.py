@@ -14,6 +14,9 @@ from factsandwich.storage.values import User
 from webui.context import core
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Where a person whose password an admin chose may go before choosing their own (logout needs no
+# login, static files no route of ours): the account page, and the language switch to read it.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"admin.account", "auth.language"})
 
 
 def load_user() -> User | None:
@@ -31,7 +34,8 @@ def load_user() -> User | None:
 
 
 def requires(*roles: str) -> Callable[[F], F]:
-    """Any logged-in user when no role is named; else one of `roles` (admins pass every check)."""
+    """Any logged-in user when no role is named; else one of `roles` (admins pass every check). A
+    person who must change the password an admin gave them is sent to their account page first."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -39,6 +43,8 @@ def requires(*roles: str) -> Callable[[F], F]:
             user = load_user()
             if user is None:
                 return redirect(url_for("auth.login", next=request.path))
+            if user.password_change_required and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                return redirect(url_for("admin.account"))
             if roles and not user.has(*roles):
                 abort(403)
             response = make_response(view(*args, **kwargs))

@@ -20,11 +20,17 @@ def _roles(row: UserRow) -> frozenset[str]:
 
 
 def _user(row: UserRow) -> User:
-    return User(row.id, row.name, _roles(row), row.language, row.disabled_at)
+    return User(row.id, row.name, _roles(row), row.language, row.disabled_at, row.password_change_required)
 
 
 def insert_user(
-    store: Database, name: str, password_hash: str, roles: list[str], language: str, actor: str
+    store: Database,
+    name: str,
+    password_hash: str,
+    roles: list[str],
+    language: str,
+    actor: str,
+    password_change_required: bool = False,
 ) -> User:
     """A new user with its audit record (never the hash); AccountRefused when the name is taken, also
     in other letter case ("Anna" and "anna" would be two people nobody can tell apart)."""
@@ -32,13 +38,28 @@ def insert_user(
         if session.scalar(select(UserRow).where(func.lower(UserRow.name) == name.lower())) is not None:
             raise AccountRefused(f"a user named {name!r} exists already", "user_exists", name=name)
         row = UserRow(
-            name=name, password_hash=password_hash, roles=",".join(sorted(set(roles))), language=language
+            name=name,
+            password_hash=password_hash,
+            roles=",".join(sorted(set(roles))),
+            language=language,
+            password_change_required=password_change_required,
         )
         session.add(row)
         session.flush()
-        after = {"name": name, "roles": sorted(set(roles)), "language": language}
+        after: dict[str, object] = {"name": name, "roles": sorted(set(roles)), "language": language}
+        if password_change_required:
+            after["password_change_required"] = True
         store.audit(session, actor, "user.add", "user", row.id, None, after)
         return _user(row)
+
+
+def _audited(row: UserRow) -> dict[str, object]:
+    """The fields of an account whose changes the audit log shows."""
+    return {
+        "roles": sorted(_roles(row)),
+        "disabled": row.disabled_at is not None,
+        "password_change_required": row.password_change_required,
+    }
 
 
 def list_users(store: Database) -> list[User]:
@@ -57,6 +78,7 @@ def update_user(
     roles: frozenset[str] | None = None,
     disabled: bool | None = None,
     password_hash: str | None = None,
+    password_change_required: bool | None = None,
     keep_session: str | None = None,
     admins_left: Callable[[int], None] | None = None,
     check_hash: Callable[[str], None] | None = None,
@@ -67,8 +89,9 @@ def update_user(
     once cannot leave none; it gets how many would remain and raises to refuse. `check_hash` gets
     the stored password hash and raises to refuse (the person's current password, checked after
     the form token: a form sent twice is not a wrong password). Disabling and a new password end
-    the account's web sessions at once (except `keep_session`). The audit records which fields
-    changed, never a password or its hash."""
+    the account's web sessions at once (except `keep_session`); `password_change_required` says
+    whether the person must choose a new one. The audit records which fields changed, never a
+    password or its hash."""
     with store.act(
         form_token, UserRow, user_id, actor=actor, missing=lambda: NotFound(f"no user {user_id}")
     ) as act:
@@ -87,13 +110,15 @@ def update_user(
         assert row is not None  # act found it, and accounts are never deleted
         if check_hash is not None:
             check_hash(row.password_hash)
-        before = {"roles": sorted(_roles(row)), "disabled": row.disabled_at is not None}
+        before = _audited(row)
         if roles is not None:
             row.roles = ",".join(sorted(roles))
         if disabled is not None:
             row.disabled_at = (row.disabled_at or utcnow()) if disabled else None
         if password_hash is not None:
             row.password_hash = password_hash
+        if password_change_required is not None:
+            row.password_change_required = password_change_required
         if admins_left is not None:
             still_admin = "admin" in _roles(row) and row.disabled_at is None
             admins_left(len((admins - {row.id}) | ({row.id} if still_admin else set())))
@@ -103,7 +128,7 @@ def update_user(
                     WebSessionRow.user_id == row.id, WebSessionRow.id != (keep_session or "")
                 )
             )
-        after = {"roles": sorted(_roles(row)), "disabled": row.disabled_at is not None}
+        after = _audited(row)
         changed = [key for key in before if before[key] != after[key]]
         act.audit(
             action,

@@ -153,6 +153,7 @@ class User:
     roles: frozenset[str]
     language: str
     disabled_at: dt.datetime | None = None  # a disabled account cannot log in (admin, issue 13)
+    password_change_required: bool = False  # an admin chose the password: the UI asks for a new one
 
     def has(self, *roles: str) -> bool:
         """True when the user holds one of `roles` (admins hold all)."""
