@@ -105,9 +105,11 @@ class Dashboard:
         return max((n for myth in self.myths for n in myth.per_week), default=0)
 
 
-def period(until: dt.date | None = None, weeks: int = DEFAULT_WEEKS, tz: dt.tzinfo = dt.UTC) -> Period:
-    """The `weeks` ISO weeks that end with the week of `until` (default: today), in the time zone
-    `tz`. ValueError for no weeks or a period beyond the calendar."""
+def period(until: dt.date | None, weeks: int, tz: dt.tzinfo) -> Period:
+    """The `weeks` ISO weeks that end with the week of `until` (None: today), in the time zone `tz`
+    (the office's, Settings.tzinfo: a post at 23:30 UTC on a Sunday is Monday's in Berlin; there is no
+    default, so no caller counts UTC weeks by mistake). ValueError for no weeks or a period beyond the
+    calendar."""
     if weeks < 1:
         raise ValueError(f"a period has at least one week, not {weeks}")
     day = until or local_day(utcnow(), tz)

@@ -26,7 +26,7 @@ from webui import create_app
 from webui.dashboard import duration, number
 
 UNTIL = dt.date(2026, 11, 25)  # a Wednesday of ISO week 48
-SPAN = statistics.period(UNTIL, 4)  # weeks 45 to 48 of 2026
+SPAN = statistics.period(UNTIL, 4, dt.UTC)  # weeks 45 to 48 of 2026
 FEED = "https://feeds.example/local.xml"
 PASSWORD = "correct horse battery"
 
@@ -108,11 +108,11 @@ def test_the_period_is_whole_iso_weeks_up_to_the_week_of_the_day() -> None:
     assert (SPAN.start, SPAN.end) == (dt.datetime(2026, 11, 2), dt.datetime(2026, 11, 30))
     berlin = statistics.period(UNTIL, 1, zoneinfo.ZoneInfo("Europe/Berlin"))
     assert (berlin.start, berlin.end) == (dt.datetime(2026, 11, 22, 23), dt.datetime(2026, 11, 29, 23))
-    across_new_year = statistics.period(dt.date(2027, 1, 6), 2)
+    across_new_year = statistics.period(dt.date(2027, 1, 6), 2, dt.UTC)
     assert across_new_year.weeks == (IsoWeek(2026, 53), IsoWeek(2027, 1))
     for weeks, until in ((0, UNTIL), (4, dt.date(9999, 12, 31)), (4, dt.date(1, 1, 2))):
         with pytest.raises(ValueError):
-            statistics.period(until, weeks)
+            statistics.period(until, weeks, dt.UTC)
 
 
 @BOTH_DATABASES
@@ -294,3 +294,14 @@ def test_the_page_in_german_and_english_with_a_chosen_period(web: Flask, fake_ap
         shown = page(web, "de-reader", query)
         assert "Dieser Zeitraum lässt sich nicht lesen" in shown and shown.count("data-week=") == 8, query
     assert "nicht lesen" not in page(web, "de-reader", "?weeks=4&until=2026-11-25")
+
+
+def test_the_page_counts_weeks_in_the_office_time_zone(web: Flask, fake_app: Factsandwich) -> None:
+    """FACTSANDWICH_TIMEZONE (default Europe/Berlin): a post at 23:30 UTC on Sunday of week 47 is
+    00:30 on Monday in Berlin, so the page counts it in week 48 (in UTC it would be week 47)."""
+    assert fake_app.settings.timezone == "Europe/Berlin"
+    add(fake_app, "late", "jobs-taken", published=dt.datetime(2026, 11, 22, 23, 30))
+    german = page(web, "de-reader", "?weeks=4&until=2026-11-25")
+    assert row(german, "jobs-taken")[1] == ["0", "0", "0", "1"]
+    assert "KW 48" in german and "23. Nov." in german  # the week's Monday, Babel's German day
+    assert "Nov 23" in page(web, "en-reader", "?weeks=4&until=2026-11-25")

@@ -8,6 +8,7 @@ none of them passes vacuously."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import string
@@ -18,9 +19,11 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+from flask import Flask, g
 
 from factsandwich import accounts, alerts, claims, sandwich
 from factsandwich.storage import office
+from webui import formatting, i18n
 from webui.i18n import LANGUAGES, TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,3 +195,29 @@ def test_the_checkers_see_broken_catalogs() -> None:
     page = '{% block body %}<p title="{{ _("app") }}">Speichern</p>{{ _("save") }}{% endblock %}'
     assert untranslated_words(page) == ["Speichern"]
     assert literal_texts('{{ field(label="Your name") }}') == ["Your name"]
+
+
+@pytest.mark.parametrize(
+    ("language", "moment", "day", "share", "amount"),
+    [
+        ("de", "23.11.2026, 00:30", "23.11.2026", "37\xa0%", "1.234,50"),
+        ("en", "Nov 23, 2026, 12:30\u202fAM", "Nov 23, 2026", "37%", "1,234.50"),
+    ],
+)
+def test_dates_and_numbers_in_the_locale_and_the_office_time_zone(
+    language: str, moment: str, day: str, share: str, amount: str
+) -> None:
+    """Stored times are naive UTC: 23:30 UTC on 22 November is 00:30 on the 23rd in Berlin."""
+    app = Flask(__name__)
+    i18n.init_app(app, "Europe/Berlin")
+    formatting.init_app(app)
+    late = dt.datetime(2026, 11, 22, 23, 30)
+    with app.test_request_context():
+        g.language = language
+        assert formatting.datetime(late) == moment
+        assert formatting.date(late) == day and formatting.date("2026-11-23") == day
+        assert formatting.date("sometime in 2026") == "sometime in 2026"  # not a date: as given
+        assert (formatting.percent(0.37), formatting.decimal(1234.5)) == (share, amount)
+        assert formatting.datetime(None) == "–"
+        page = app.jinja_env.from_string("{{ at|datetime }} · {{ p|percent }}").render(at=late, p=0.37)
+        assert page == f"{moment} · {share}"

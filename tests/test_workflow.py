@@ -410,7 +410,7 @@ def test_date_filter_and_dashboard_use_the_publication_date(core: Factsandwich, 
     until = (now - dt.timedelta(days=15)).date().isoformat()
     page = comms.get(f"/triage?status=&until={until}").data.decode()
     assert sorted(set(re.findall(r"Post (p\d)", page))) == ["p2", "p3"]  # published on or before it
-    board = statistics.dashboard(store_of(core), core.claims, "en", statistics.period(now.date(), 8))
+    board = statistics.dashboard(store_of(core), core.claims, "en", statistics.period(now.date(), 8, dt.UTC))
     expected = {f"{m.isocalendar()[0]}-W{m.isocalendar()[1]:02d}" for m in weeks_ago}
     assert {str(w.week) for w in board.weeks if w.flagged} == expected and len(expected) == 4
 

@@ -16,7 +16,7 @@ from factsandwich.config import Settings
 from factsandwich.errors import EditConflict, FactsandwichError
 from factsandwich.files import atomic_write_text
 from factsandwich.pipeline import Factsandwich, make_factsandwich
-from webui import i18n
+from webui import formatting, i18n
 from webui.context import core as core
 
 CONTENT_SECURITY_POLICY = (
@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None, *, core: Factsandwich | Non
     app.extensions["factsandwich"] = core
     CSRFProtect(app)
     i18n.init_app(app, settings.timezone)
+    formatting.init_app(app)
 
     from webui import (
         admin,  # accounts and the audit log (issue 13)

@@ -1,12 +1,14 @@
 """The dashboard (every role) and /healthz (for monitoring; no login, no secrets). The dashboard's
-figures are statistics.dashboard's; this view reads the chosen period and writes numbers the German or
-English way."""
+figures are statistics.dashboard's, its weeks the office's (FACTSANDWICH_TIMEZONE); this view reads the
+chosen period and writes numbers and days the German or English way (Babel's formats)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal
 from flask import Blueprint, g, jsonify, render_template, request
 
 from factsandwich import statistics
@@ -17,7 +19,6 @@ from webui.i18n import translate
 from webui.security import requires
 
 blueprint = Blueprint("dashboard", __name__)
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @blueprint.route("/dashboard")
@@ -25,19 +26,19 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 def index() -> Any:
     """The chosen number of weeks up to the week of the chosen day (default: 8 up to this week); a
     period that cannot be read is said so, and the default is shown."""
-    language = g.language
+    language, tz = g.language, core().settings.tzinfo
     raw_weeks, raw_until = request.args.get("weeks", ""), request.args.get("until", "")
     weeks = int(raw_weeks) if raw_weeks.isdigit() else statistics.DEFAULT_WEEKS
     until = form_date(raw_until)
     invalid = bool(raw_weeks) and (not raw_weeks.isdigit() or weeks not in statistics.WEEK_CHOICES)
     invalid = invalid or (bool(raw_until) and until is None)
     try:
-        span = statistics.period(until, weeks) if not invalid else None
+        span = statistics.period(until, weeks, tz) if not invalid else None
     except ValueError:
         span = None
     if span is None:
         invalid, weeks, until = True, statistics.DEFAULT_WEEKS, None
-        span = statistics.period(None, weeks)
+        span = statistics.period(None, weeks, tz)
     due = [(c.id, reasons) for c in core().claims.active if (reasons := c.review_due())]
     return render_template(
         "dashboard.html",
@@ -56,8 +57,7 @@ def index() -> Any:
 
 def number(value: float, language: str, decimals: int = 0) -> str:
     """1.234 and 2,5 in German; 1,234 and 2.5 in English."""
-    text = f"{value:,.{decimals}f}"
-    return text.translate(str.maketrans(",.", ".,")) if language == "de" else text
+    return format_decimal(value, "#,##0" + ("." + "0" * decimals if decimals else ""), locale=language)
 
 
 def duration(value: dt.timedelta | None, language: str) -> str:
@@ -80,9 +80,8 @@ def week_label(week: IsoWeek, language: str) -> str:
 
 
 def week_start(week: IsoWeek, language: str) -> str:
-    """The week's Monday: "24.11." in German, "24 Nov" in English."""
-    monday = dt.date.fromisocalendar(week.year, week.week, 1)
-    return f"{monday:%d.%m.}" if language == "de" else f"{monday.day} {MONTHS[monday.month - 1]}"
+    """The week's Monday: "23. Nov." in German, "Nov 23" in English."""
+    return format_skeleton("MMMd", dt.date.fromisocalendar(week.year, week.week, 1), locale=language)
 
 
 @blueprint.route("/healthz")
