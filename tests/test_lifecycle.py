@@ -506,3 +506,39 @@ def test_two_person_rule_in_the_web_ui_and_german_words(web: Factsandwich) -> No
     ).data.decode()
     assert "muss mit http:// oder https:// beginnen" in posted
     assert responses.postings_of(store_of(web), [response_id])[response_id] == []
+
+
+def test_assign_a_response_on_its_page_once_and_find_it_under_my_responses(web: Factsandwich) -> None:
+    from factsandwich import accounts
+
+    add_user(store_of(web), "boss", ["admin"], PASSWORD, "en")  # admins may take responses too
+    _item, response_id = sent(web)
+    speaker = client_of(web, "speaker", csrf=True)
+    action = f"/responses/{response_id}/assign"
+    page = speaker.get(f"/responses/{response_id}").data.decode()
+    assert "Assigned to nobody." in page
+    form = re.search(rf'<form method="post" action="{action}".*?</form>', page, re.S)
+    assert form is not None  # only active people who act on responses, and nobody
+    assert re.findall(r'<option value="([^"]*)"', form.group(0)) == ["", "boss", "second", "speaker"]
+    stale = form_of(page, action)
+    assert set(stale) == {"csrf_token", "form_token"}
+    assert speaker.post(action, data={"person": "second", "form_token": "f"}).status_code == 400  # no CSRF
+    second = next(u for u in accounts.list_users(store_of(web)) if u.name == "second")
+    accounts.set_disabled(store_of(web), second.id, True, "boss", None)
+    # A page shown before "second" was disabled: refused, nothing assigned.
+    refused = speaker.post(action, data={**stale, "person": "second"}, follow_redirects=True).data.decode()
+    assert "cannot take this" in refused and "Assigned to nobody." in refused
+    accounts.set_disabled(store_of(web), second.id, False, "boss", None)
+    fields = form_of(speaker.get(f"/responses/{response_id}").data.decode(), action)
+    done = speaker.post(action, data={**fields, "person": "second"}, follow_redirects=True).data.decode()
+    assert '<p class="assignee">Assigned to second.</p>' in done
+    twice = speaker.post(action, data={**fields, "person": "speaker"})  # the same form sent again
+    assert twice.status_code == 303
+    response = responses.get_response(store_of(web), response_id)
+    assert response is not None and response.assigned_to == "second"
+    assert actions(web, response_id).count("response.assigned") == 1
+    mine = client_of(web, "second").get("/responses?mine=1").data.decode()
+    assert f'href="/responses/{response_id}"' in mine and "My responses" in mine
+    assert f'href="/responses/{response_id}"' not in speaker.get("/responses?mine=1").data.decode()
+    listed = speaker.get("/responses").data.decode()
+    assert '<td class="assignee">second</td>' in listed and f'href="/responses/{response_id}"' in listed

@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from factsandwich import responses
+from factsandwich import responses, triage
 from factsandwich.errors import (
     ChecksFailed,
     EditConflict,
@@ -42,8 +42,15 @@ blueprint = Blueprint("responses", __name__)
 @blueprint.route("/responses")
 @requires("spokesperson")
 def index() -> Any:
+    """The responses, by status; with `mine=1` only those assigned to the person."""
     status = request.args.get("status") or None
-    listed = responses.list_responses(store(), status if status in responses.RESPONSE_STATUSES else None)
+    status = status if status in responses.RESPONSE_STATUSES else None
+    mine = request.args.get("mine") == "1"
+    listed = (
+        responses.assigned_responses(store(), actor(), status)
+        if mine
+        else responses.list_responses(store(), status)
+    )
     postings = responses.postings_of(store(), [r.id for r in listed])
     states = {r.id: responses.state_of(r, postings[r.id]) for r in listed}
     return render_template(
@@ -52,6 +59,7 @@ def index() -> Any:
         states=states,
         status=status,
         statuses=responses.RESPONSE_STATUSES,
+        mine=mine,
     )
 
 
@@ -105,6 +113,7 @@ def _page(
         channels=list(CHANNEL_LIMITS),
         tones=TONES,
         diffs=responses.version_diffs(responses.response_versions(store(), response_id)),
+        people=triage.assignable_people(store(), "response"),
         two_person=core().settings.two_person_approval,
         hours=round(duration.total_seconds() / 3600, 1) if duration else None,
         publisher=_publisher(),
