@@ -323,11 +323,19 @@ def get_response(store: Database, response_id: int) -> Response | None:
         return value_of(Response, row) if row else None
 
 
-def list_responses(store: Database, status: str | None = None, limit: int = 100) -> list[Response]:
+def list_responses(
+    store: Database, status: str | None = None, assigned_to: str | None = None, limit: int = 100
+) -> list[Response]:
+    """The responses (with `status` only those in it; with `assigned_to` only that person's: a
+    spokesperson's own queue), the most recently changed first."""
     with store.session() as session:
-        query = select(ResponseRow).order_by(ResponseRow.updated_at.desc()).limit(limit)
+        query = (
+            select(ResponseRow).order_by(ResponseRow.updated_at.desc(), ResponseRow.id.desc()).limit(limit)
+        )
         if status:
             query = query.where(ResponseRow.status == status)
+        if assigned_to:
+            query = query.where(ResponseRow.assigned_to == assigned_to)
         return [value_of(Response, row) for row in session.scalars(query)]
 
 
@@ -378,12 +386,14 @@ def _response_action(
     response_id: int,
     actor: str,
     form_token: str,
-    expected_version: int,
+    expected_version: int | None,
     step: str,
     allowed: Sequence[str],
 ) -> AbstractContextManager[Action[ResponseRow] | None]:
     """`Database.act` for a lifecycle step: the response locked, refused unless its status is one of
-    `allowed` (ResponseStateError), and only on the version the person was shown (EditConflict)."""
+    `allowed` (ResponseStateError), and only on the version the person was shown (EditConflict).
+    An `expected_version` of None checks no version: for posting, which applies only to approved text,
+    and approved text is frozen (no edit without a reopen), so there is no newer version to miss."""
 
     return store.act(
         form_token,
@@ -640,15 +650,7 @@ def add_posting(
         raise LifecycleInputError("platform", "say where it was posted (at most 200 characters)")
     if url and (len(url) > 2048 or not re.fullmatch(r"https?://[^\s/]+\S*", url)):
         raise LifecycleInputError("url", f"{url[:100]!r} is not an http(s) address")
-    with store.act(
-        form_token,
-        ResponseRow,
-        response_id,
-        actor=actor,
-        lock=True,
-        missing=lambda: _response_missing(response_id),
-        check=lambda row: _require_status(row, ("approved",), "posted"),
-    ) as action:
+    with _response_action(store, response_id, actor, form_token, None, "posted", ("approved",)) as action:
         if action is None:
             return
         response = action.row
