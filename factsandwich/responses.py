@@ -17,7 +17,6 @@ from factsandwich.dates import utcnow
 from factsandwich.errors import ReviewError
 from factsandwich.sandwich import CHANNEL_LIMITS, join_parts
 from factsandwich.storage import Database
-from factsandwich.storage.assignments import assigned_responses
 from factsandwich.storage.office import (
     EDITABLE_STATUSES,
     LIVE_RESPONSE_STATUSES,
@@ -54,7 +53,6 @@ __all__ = [
     "SentResponse",
     "VersionDiff",
     "add_posting",
-    "assigned_responses",
     "claim_review",
     "decide_response",
     "draft_problems",

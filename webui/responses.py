@@ -46,11 +46,7 @@ def index() -> Any:
     status = request.args.get("status") or None
     status = status if status in responses.RESPONSE_STATUSES else None
     mine = request.args.get("mine") == "1"
-    listed = (
-        responses.assigned_responses(store(), actor(), status)
-        if mine
-        else responses.list_responses(store(), status)
-    )
+    listed = responses.list_responses(store(), status, assigned_to=actor() if mine else None)
     postings = responses.postings_of(store(), [r.id for r in listed])
     states = {r.id: responses.state_of(r, postings[r.id]) for r in listed}
     return render_template(

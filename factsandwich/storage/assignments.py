@@ -15,7 +15,7 @@ from factsandwich.dates import utcnow
 from factsandwich.errors import NotFound, ReviewError
 from factsandwich.storage.database import Database
 from factsandwich.storage.tables import ItemNoteRow, ItemRow, ResponseRow, UserRow
-from factsandwich.storage.values import ItemNote, Response, value_of
+from factsandwich.storage.values import ItemNote, value_of
 
 MAX_NOTE_CHARS = 5_000
 
@@ -62,23 +62,6 @@ def assign(
         action.row.assigned_to = person
         action.audit(f"{kind}.assigned", kind, object_id, {"assigned_to": before}, {"assigned_to": person})
         return True
-
-
-def assigned_responses(
-    store: Database, person: str, status: str | None = None, limit: int = 100
-) -> list[Response]:
-    """The responses given to `person` (with `status` only those in it), the most recently changed
-    first, as the responses list shows them: a spokesperson's own queue."""
-    with store.session() as session:
-        query = (
-            select(ResponseRow)
-            .where(ResponseRow.assigned_to == person)
-            .order_by(ResponseRow.updated_at.desc(), ResponseRow.id.desc())
-            .limit(limit)
-        )
-        if status:
-            query = query.where(ResponseRow.status == status)
-        return [value_of(Response, row) for row in session.scalars(query)]
 
 
 def add_note(store: Database, item_id: int, text: str, actor: str, form_token: str) -> ItemNote | None:
