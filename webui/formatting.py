@@ -28,13 +28,11 @@ def date(value: dt.date | str | None) -> str:
     (an imported fact-check's date) is read as YYYY-MM-DD, else shown as given."""
     if not value:
         return "–"
-    if isinstance(value, str):
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-        return str(flask_babel.format_date(day, "medium"))
-    return str(flask_babel.format_date(value, "medium"))
+    try:
+        day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    return str(flask_babel.format_date(day, "medium"))
 
 
 def decimal(value: float | None, digits: int = 2) -> str:
