@@ -17,6 +17,7 @@ from factsandwich.dates import utcnow
 from factsandwich.errors import LoginThrottled, SubscriptionError
 from factsandwich.monitor import next_poll_after
 from factsandwich.pipeline import Factsandwich
+from factsandwich.storage import accounts as stored_accounts
 from factsandwich.subscriptions import add_feed, list_feeds
 
 
@@ -117,6 +118,25 @@ def test_the_login_throttle_holds_under_concurrency(
     assert outcomes.count("throttled") >= 30 - accounts.MAX_FAILURES
     with pytest.raises(LoginThrottled):  # and the right password is throttled too, for now
         authenticate(store, "comms", PASSWORD, "10.0.0.9")
+
+
+def test_a_burst_that_arrives_at_once_still_throttles_the_next_login(
+    core: Factsandwich,  # noqa: F811
+) -> None:
+    """The worst interleaving, made deterministic: every attempt of a burst is recorded before any
+    counts, so each sees the whole burst. The burst is throttled and leaves its record: the right
+    password right after it is throttled too (each attempt withdrawing itself left none)."""
+    store = core.store
+    assert store is not None
+    now, since = utcnow(), utcnow() - accounts.FAILURE_WINDOW
+    burst = [stored_accounts.add_failed_login(store, "comms", "10.0.0.8", now) for _ in range(30)]
+    for attempt in burst:
+        throttled, user = stored_accounts.settle_login(
+            store, attempt, "comms", "10.0.0.8", since, accounts.MAX_FAILURES, lambda _hash: False
+        )
+        assert throttled and user is None
+    with pytest.raises(LoginThrottled):
+        authenticate(store, "comms", PASSWORD, "10.0.0.8")
 
 
 def test_an_unknown_name_costs_a_password_check_too(

@@ -167,22 +167,30 @@ def settle_login(
     verify: Callable[[str | None], bool],
 ) -> tuple[bool, User | None]:
     """In one transaction: count the failed attempts for the name or the address since `since`; with
-    more than `max_failures` the attempt is withdrawn and (True, None) returned (throttled). Else
-    `verify` gets the user's password hash (None for an unknown name); when it passes, the attempt
-    becomes a success and (False, the user) is returned, otherwise (False, None)."""
+    more than `max_failures` (True, None) is returned (throttled), and the attempt is withdrawn when
+    more than `max_failures` older failures stand without it. Else `verify` gets the user's password
+    hash (None for an unknown name); when it passes, the attempt becomes a success and (False, the
+    user) is returned, otherwise (False, None).
+
+    Only an attempt with enough older failures is withdrawn: attempts that arrive at once all count
+    each other, and if each withdrew itself, a burst would leave no trace and the next login would
+    not be throttled. The oldest failures of the window are never withdrawn."""
+    failed = (
+        LoginAttemptRow.at >= since,
+        LoginAttemptRow.success.is_(False),
+        (LoginAttemptRow.name == name) | (LoginAttemptRow.remote == remote),
+    )
     with store.session() as session:
-        failures = (
-            session.scalar(
-                select(func.count(LoginAttemptRow.id)).where(
-                    LoginAttemptRow.at >= since,
-                    LoginAttemptRow.success.is_(False),
-                    (LoginAttemptRow.name == name) | (LoginAttemptRow.remote == remote),
-                )
-            )
-            or 0
-        )
+        failures = session.scalar(select(func.count(LoginAttemptRow.id)).where(*failed)) or 0
         if failures > max_failures:
-            session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == attempt_id))
+            older = (
+                session.scalar(
+                    select(func.count(LoginAttemptRow.id)).where(*failed, LoginAttemptRow.id < attempt_id)
+                )
+                or 0
+            )
+            if older > max_failures:
+                session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == attempt_id))
             return True, None
         row = session.scalar(select(UserRow).where(UserRow.name == name))
         # A disabled account is refused like a wrong password, after the same hash check.
