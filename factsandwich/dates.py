@@ -34,6 +34,23 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The start of `day` in the time zone `tz`, in naive UTC: a day typed into a form is the office's
+    day (FACTSANDWICH_TIMEZONE), as the pages show times, not UTC's."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def local_days(
+    since: dt.date | None, until: dt.date | None, tz: dt.tzinfo
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The moments from the start of `since` to the end of `until` (both whole office days; the end
+    excluded), in naive UTC; None where the span is open."""
+    return (
+        local_midnight(since, tz) if since else None,
+        local_midnight(until + dt.timedelta(days=1), tz) if until else None,
+    )
+
+
 # Month names and abbreviations in English and German (Austrian "Jänner" too), for dates written out.
 MONTHS = {
     name: number

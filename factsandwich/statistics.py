@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from statistics import median, quantiles
 
 from factsandwich.claims import ClaimSet
-from factsandwich.dates import utcnow
+from factsandwich.dates import local_midnight, utcnow
 from factsandwich.responses import time_to_approval
 from factsandwich.storage import Database
 from factsandwich.storage.office import CLOSED_STATUSES
@@ -116,7 +116,7 @@ def period(until: dt.date | None, weeks: int, tz: dt.tzinfo) -> Period:
     try:
         monday = day - dt.timedelta(days=day.weekday())
         first = monday - dt.timedelta(weeks=weeks - 1)
-        start, end = _utc(first, tz), _utc(monday + dt.timedelta(weeks=1), tz)
+        start, end = local_midnight(first, tz), local_midnight(monday + dt.timedelta(weeks=1), tz)
     except OverflowError:
         raise ValueError(f"{weeks} weeks up to {day.isoformat()} are beyond the calendar") from None
     weeks_of = tuple(iso_week(first + dt.timedelta(weeks=n)) for n in range(weeks))
@@ -210,8 +210,3 @@ def _top_sources(store: Database, items: Sequence[CountedItem]) -> tuple[SourceC
         still_open[name] += item.status not in CLOSED_STATUSES
     ranked = sorted(flagged.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_SOURCES]
     return tuple(SourceCount(name, count, still_open[name]) for name, count in ranked)
-
-
-def _utc(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """The start of a local day as naive UTC (as the store keeps times)."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)

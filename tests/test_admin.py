@@ -418,10 +418,12 @@ def test_audit_pages_are_stable_and_complete(app: Flask, store: Store) -> None:
 
 
 def test_audit_filters(app: Flask, store: Store) -> None:
+    """Dates are the office's days (Europe/Berlin, UTC+1 in November), as the page shows the times:
+    22:59 UTC is 23:59 on 1 November there, 23:00 UTC is already 2 November."""
     add_entries(
-        store, 3, dt.datetime(2026, 11, 1, 23, 59), actor="editor", action="claim.edit", object_type="claim"
+        store, 3, dt.datetime(2026, 11, 1, 22, 59), actor="editor", action="claim.edit", object_type="claim"
     )
-    add_entries(store, 2, dt.datetime(2026, 11, 2, 0, 0), object_id="77")
+    add_entries(store, 2, dt.datetime(2026, 11, 1, 23, 0), object_id="77")
     client = client_of(app, "admin")
 
     def ids(query: str) -> list[str]:

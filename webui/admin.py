@@ -11,10 +11,10 @@ from werkzeug.datastructures import MultiDict
 
 from factsandwich import accounts
 from factsandwich.audit_log import changes
-from factsandwich.dates import form_date
+from factsandwich.dates import form_date, local_days
 from factsandwich.errors import AccountRefused
 from factsandwich.storage.values import AuditFilter
-from webui.context import store
+from webui.context import core, store
 from webui.i18n import known, translate
 from webui.security import actor, requires
 
@@ -163,13 +163,16 @@ def audit() -> Any:
     """The audit log, newest first, filtered by actor, action, object and dates, a page at a time;
     each entry as the fields that changed."""
     args = request.args
+    start, end = local_days(
+        form_date(args.get("since")), form_date(args.get("until")), core().settings.tzinfo
+    )
     where = AuditFilter(
         actor=args.get("actor") or None,
         action=args.get("action") or None,
         object_type=args.get("object_type") or None,
         object_id=args.get("object_id", "").strip() or None,
-        since=form_date(args.get("since")),
-        until=form_date(args.get("until")),
+        start=start,
+        end=end,
     )
     bad_dates = [name for name in ("since", "until") if args.get(name) and form_date(args.get(name)) is None]
     page = store().audit_page(

@@ -4,7 +4,6 @@ entries arrive, and a deep page costs what the first does."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -77,8 +76,8 @@ def _filtered(query: Select[Any], where: AuditFilter) -> Select[Any]:
     ):
         if value:
             query = query.where(column == value)
-    if where.since is not None:
-        query = query.where(AuditRow.at >= dt.datetime.combine(where.since, dt.time()))
-    if where.until is not None:
-        query = query.where(AuditRow.at < dt.datetime.combine(where.until + dt.timedelta(days=1), dt.time()))
+    if where.start is not None:
+        query = query.where(AuditRow.at >= where.start)
+    if where.end is not None:
+        query = query.where(AuditRow.at < where.end)
     return query

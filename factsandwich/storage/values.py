@@ -236,14 +236,15 @@ class ApiToken:
 # -- the audit log's page (admin, issue 13) -- begin
 @dataclasses.dataclass(frozen=True)
 class AuditFilter:
-    """What the audit page is narrowed to; None (or empty) means any. `until` includes its whole day."""
+    """What the audit page is narrowed to; None (or empty) means any. `start` and `end` are moments in
+    naive UTC, the end excluded (the web UI makes them from the office's days: dates.local_days)."""
 
     actor: str | None = None
     action: str | None = None
     object_type: str | None = None
     object_id: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
