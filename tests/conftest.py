@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browsing import browser, playwright, second_browser, server  # noqa: F401  (the browser tests' fixtures)
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
@@ -162,13 +163,13 @@ def http_server() -> Iterator[Callable[[dict[str, Handler]], str]]:
             def log_message(self, *args: object) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        http = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        http.daemon_threads = True
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        servers.append(http)
+        return f"http://127.0.0.1:{http.server_address[1]}"
 
     yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    for http in servers:
+        http.shutdown()
+        http.server_close()

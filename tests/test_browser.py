@@ -8,59 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO
-from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
-from werkzeug.serving import make_server
+from browsing import DEMO, Server, login, logout, page_of, shoot
+from playwright.sync_api import BrowserContext, Page, expect
 
-from factsandwich.accounts import add_user
-from factsandwich.config import PROJECT_ROOT, Settings
+from factsandwich.config import PROJECT_ROOT
 from factsandwich.feeds import FetchLimits, read_source
-from factsandwich.pipeline import Factsandwich
-from factsandwich.storage import Store
 from factsandwich.storage.tables import ResponseRow
-from webui import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-        allow_module_level=True,
-    )
 
 pytestmark = pytest.mark.models
 
-PASSWORD = "correct horse battery"
-USERS = {"admin": ["admin"], "comms": ["comms"], "spokesperson": ["spokesperson"], "editor": ["editor"]}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 SANITIZE_CORPUS = PROJECT_ROOT.parent / "shared" / "datasets" / "feedparser_tests" / "tests" / "wellformed"
 SANITIZE_CORPUS = SANITIZE_CORPUS / "sanitize"
 HOSTILE_DEMO_GUID = "tag:buergerforum.musterstadt.example,2026:post-5104"
-
-# Recorded in every page before its own scripts run: what Content-Security-Policy blocked. Markup that
-# escaped escaping (an inline script, an onerror handler, a javascript: URL) shows up here even though
-# the CSP stops it from running, so a broken template fails the test instead of being saved by the CSP.
-CSP_PROBE = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "") + " " + (e.sample || ""));
-});
-"""
 
 NEW_CLAIM_ID = "e2e-test-myth"
 NEW_CLAIM_FORM = {
@@ -102,87 +65,6 @@ NEW_CLAIM_FORM = {
     "aus einzelnen Beobachtungen, die niemand geprüft hat. Die Fischereibehörde kontrolliert alle gleich.",
     "sources": "Example Fisheries Office | Fishing licence rules for everyone | 2024 | https://example.org/x",
 }
-
-
-@dataclass
-class Server:
-    url: str
-    core: Factsandwich
-
-    @property
-    def store(self) -> Store:
-        assert self.core.store is not None
-        return self.core.store
-
-
-@pytest.fixture(scope="module")
-def server(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The real app (real encoders, index and classifier; CSRF on) on 127.0.0.1, a free port."""
-    tmp = tmp_path_factory.mktemp("browser")
-    # A copy of the shared models: the pair added in a test makes a new index, which stays here.
-    data_dir = tmp / "data"
-    shutil.copytree(real_data_dir, data_dir)
-    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{tmp / 'web.db'}")
-    core = Factsandwich(settings, store=Store(settings.effective_database_url))
-    list(core.scan([str(DEMO / "feeds"), str(DEMO / "posts.jsonl")]))
-    assert core.store is not None
-    for name, roles in USERS.items():
-        add_user(core.store, name, roles, PASSWORD, "en")
-    app = create_app({"SESSION_COOKIE_SECURE": False}, core=core)
-    assert app.config.get("WTF_CSRF_ENABLED", True)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{http.server_port}", core)
-    finally:
-        http.shutdown()
-        http.server_close()
-        thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture
-def browser(playwright: Playwright, server: Server, tmp_path: Path) -> Iterator[BrowserContext]:
-    """One fresh Chromium per test (own profile), never a Playwright-downloaded browser."""
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "chromium-profile"),
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=CHROMIUM_ARGS,
-        locale="en-GB",
-        viewport={"width": 1280, "height": 900},
-    )
-    context.set_default_timeout(15_000)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
-    context.add_init_script(CSP_PROBE)
-    try:
-        yield context
-    finally:
-        context.close()
-
-
-def page_of(context: BrowserContext) -> Page:
-    return context.pages[0] if context.pages else context.new_page()
-
-
-def login(page: Page, server: Server, name: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    expect(page.locator("header .who")).to_have_text(name)
-    assert "/login" not in page.url
-
-
-def logout(page: Page) -> None:
-    page.click("header form[action='/logout'] button")
-    page.wait_for_url("**/login")
 
 
 def heading(page: Page) -> str:
@@ -313,42 +195,36 @@ def test_triage_response_approval_copy_and_new_claim(
 
 
 def test_screenshots_of_the_main_pages(server: Server, browser: BrowserContext) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = page_of(browser)
     shots: list[Path] = []
 
-    def shoot(name: str, expected_heading: str) -> None:
+    def shoot_page(name: str, expected_heading: str) -> None:
         assert expected_heading in heading(page), f"{name}: {page.url}: {heading(page)!r}"
-        path = SCREENSHOTS / f"{name}.png"
-        path.unlink(missing_ok=True)
-        page.screenshot(path=str(path), full_page=True)
-        shots.append(path)
+        shots.append(shoot(page, name))
 
     page.goto(f"{server.url}/login")
-    shoot("login", "Log in")
+    shoot_page("login", "Log in")
     login(page, server, "admin")  # an admin sees every page
     page.goto(f"{server.url}/triage")
-    shoot("triage", "Triage")
+    shoot_page("triage", "Triage")
     item = pick_demo_item(server, USED_ITEMS)
     USED_ITEMS.add(item.id)
     page.click(f"a.item-link[href='/items/{item.id}']")
-    shoot("item", item.title or "–")
+    shoot_page("item", item.title or "–")
     page.locator(f"form[action='/items/{item.id}/respond'] button").click()
     page.wait_for_url("**/responses/*")  # a user with the spokesperson role goes on to the draft
-    shoot("response", "Responses #")
+    shoot_page("response", "Responses #")
     page.goto(f"{server.url}/responses")
-    shoot("responses", "Responses")
+    shoot_page("responses", "Responses")
     page.goto(f"{server.url}/claims")
-    shoot("claims", "Myths & facts")
+    shoot_page("claims", "Myths & facts")
     page.goto(f"{server.url}/claims/jobs-taken")
-    shoot("claim_editor", "Edit: jobs-taken")
+    shoot_page("claim_editor", "Edit: jobs-taken")
     page.goto(f"{server.url}/claims/new")
-    shoot("claim_new", "New pair")
+    shoot_page("claim_new", "New pair")
     page.goto(f"{server.url}/dashboard")
-    shoot("dashboard", "Dashboard")
-    for path in shots:
-        assert path.is_file() and path.stat().st_size > 2000, path
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shoot_page("dashboard", "Dashboard")
+    assert len(shots) == 9 and all(path.is_file() for path in shots)  # each checked by shoot
 
 
 PAYLOAD_ITEMS: list[dict[str, Any]] = [

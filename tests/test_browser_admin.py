@@ -1,30 +1,16 @@
-"""Accounts and the audit log in a real headless Chromium (issue 13, admin), two people in two
-browsers: an admin adds a user, the user logs in with the password shown once and must change it
-first (every page leads to the account page until then), the admin disables them and the user's
-open tab is logged out on its next request; the audit page, filtered by that user, shows readable
-changes in English and German. Same server and browser set-up as test_browser.py (Debian's
-chromium, real models, CSRF on)."""
+"""Accounts and the audit log in a real headless Chromium (issue 13, admin), two people in two browsers: an
+admin adds a user, the user logs in with the password shown once and must change it first (every page
+leads to the account page until then), the admin disables them and the user's open tab is logged out on
+its next request; the audit page, filtered by that user, shows readable changes in English and German.
+The set-up of every browser test (tests/browsing.py: Debian's chromium, real models, CSRF on)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, expect
-from test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    CSP_PROBE,
-    SCREENSHOTS,
-    Server,
-    browser,
-    login,
-    page_of,
-    playwright,
-    server,
-)
+from browsing import Server, login, page_of, shoot
+from playwright.sync_api import BrowserContext, expect
 
 from factsandwich.accounts import list_users
 
@@ -34,41 +20,9 @@ NEW_USER = "Zoë <Admin-Test>"
 NEW_PASSWORD = "zoës own passphrase"
 
 
-@pytest.fixture
-def second_browser(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:  # noqa: F811
-    """Another person's browser: its own profile, so its own cookies."""
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "second-profile"),
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=CHROMIUM_ARGS,
-        locale="en-GB",
-        viewport={"width": 1280, "height": 900},
-    )
-    context.set_default_timeout(15_000)
-    context.add_init_script(CSP_PROBE)
-    try:
-        yield context
-    finally:
-        context.close()
-
-
-def shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in_as(page: Page, server: Server, name: str, password: str) -> None:  # noqa: F811
-    page.goto(f"{server.url}/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", password)
-    page.click("form button.primary")
-    expect(page.locator("header .who")).to_have_text(name)
-
-
 def test_an_admin_manages_a_person_who_is_logged_out_when_disabled(
-    server: Server,  # noqa: F811
-    browser: BrowserContext,  # noqa: F811
+    server: Server,
+    browser: BrowserContext,
     second_browser: BrowserContext,
 ) -> None:
     admin = page_of(browser)
@@ -85,7 +39,7 @@ def test_an_admin_manages_a_person_who_is_logged_out_when_disabled(
     shoot(admin, "admin-users")
 
     person = page_of(second_browser)
-    log_in_as(person, server, NEW_USER, generated)
+    login(person, server, NEW_USER, generated)
     # An admin chose this password: the person's own comes first, whichever page they ask for.
     expect(person).to_have_url(re.compile(r"/account$"))
     expect(person.locator(".password-change-required")).to_contain_text("Please choose your own password")

@@ -1,39 +1,25 @@
 """The dashboard in a real headless Chromium (issue 13), in German and in English: a few items of two
-myths, a period chosen in the form, counts printed per myth and publication week (an item without a
-date in the week it was first seen), the myths in words, open against dismissed after a dismissal in a
-second tab, time to approval and the top sources by name; screenshots of both languages. Browser set-up
-as test_browser.py (Debian's chromium, real models, CSRF on); a server of its own, so that the counts
+myths, a period chosen in the form, counts printed per myth and publication week (an item without a date
+in the week it was first seen), the myths in words, open against dismissed after a dismissal in a second
+tab, time to approval and the top sources by name; screenshots of both languages. Browser set-up of
+tests/browsing.py (Debian's chromium, real models, CSRF on); a server of its own, so that the counts
 are exactly these items'."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import PASSWORD, Server, login, page_of, real_core, serve, shoot
 from playwright.sync_api import BrowserContext, Page, expect
-from test_browser import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    SCREENSHOTS,
-    Server,
-    browser,
-    login,
-    page_of,
-    playwright,
-)
-from werkzeug.serving import make_server
 
 from factsandwich.accounts import add_user
-from factsandwich.config import Settings
-from factsandwich.pipeline import Factsandwich
 from factsandwich.storage import Store
 from factsandwich.storage.tables import ResponseRow
-from webui import create_app
 
 pytestmark = pytest.mark.models
 
@@ -82,10 +68,7 @@ def add_posts(store: Store) -> dict[str, int]:
 def server(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The real app on 127.0.0.1 with only the posts above, a named feed, and one approved answer
     (2.5 days after the office first saw its post)."""
-    tmp = tmp_path_factory.mktemp("browser-dashboard")
-    shutil.copytree(real_data_dir, tmp / "data")
-    settings = Settings(data_dir=tmp / "data", database_url=f"sqlite:///{tmp / 'web.db'}")
-    core = Factsandwich(settings, store=Store(settings.effective_database_url))
+    core = real_core(real_data_dir, tmp_path_factory.mktemp("browser-dashboard"))
     assert isinstance(core.store, Store)
     add_user(core.store, "redaktion", ["comms"], PASSWORD, "de")
     add_user(core.store, "press", ["comms"], PASSWORD, "en")
@@ -106,15 +89,8 @@ def server(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 approved_at=SEEN + dt.timedelta(days=2, hours=12),
             )
         )
-    app = create_app({"SESSION_COOKIE_SECURE": False}, core=core)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{http.server_port}", core)
-    finally:
-        http.shutdown()
-        http.server_close()
+    with serve(core) as running:
+        yield running
 
 
 def choose_period(page: Page, srv: Server, label: str, button: str) -> None:
@@ -144,14 +120,7 @@ def no_csp_violations(page: Page) -> None:
     assert page.evaluate("window.__csp") == []
 
 
-def shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 2000
-
-
-def test_the_dashboard_in_german_and_english(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_the_dashboard_in_german_and_english(server: Server, browser: BrowserContext) -> None:
     page = page_of(browser)
     login(page, server, "redaktion")
     choose_period(page, server, "Zeitraum", "Anzeigen")

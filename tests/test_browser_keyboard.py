@@ -1,6 +1,6 @@
-"""Keyboard shortcuts and the phone layout in a real headless Chromium (issue 13): j/k/x/o in the
-queue, n/p/d/u on an item, `?` for the help, keys typed into a field stay text, and at 390 px neither
-the queue nor an item is wider than the screen. Same server and browser set-up as test_browser.py."""
+"""Keyboard shortcuts and the phone layout in a real headless Chromium (issue 13): j/k/x/o in the queue,
+n/p/d/u on an item, `?` for the help, keys typed into a field stay text, and at 390 px neither the queue
+nor an item is wider than the screen. The set-up of every browser test (tests/browsing.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from browsing import Server, launch, login, page_of
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
-from test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Server,
-    browser,
-    login,
-    page_of,
-    playwright,
-    server,
-)
 
 pytestmark = __import__("pytest").mark.models
 
@@ -62,7 +53,7 @@ def rows(page: Page) -> list[str]:
     return page.locator("table.queue a.item-link").evaluate_all("(links) => links.map((a) => a.pathname)")
 
 
-def test_the_queue_and_an_item_work_from_the_keyboard(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_the_queue_and_an_item_work_from_the_keyboard(server: Server, browser: BrowserContext) -> None:
     add_posts(server)
     page = page_of(browser)
     login(page, server, "comms")
@@ -109,7 +100,7 @@ def test_the_queue_and_an_item_work_from_the_keyboard(server: Server, browser: B
     page.wait_for_url(re.compile(r"/triage\?source=.*status=new"))
 
 
-def test_r_without_a_chosen_myth_sends_nothing(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_r_without_a_chosen_myth_sends_nothing(server: Server, browser: BrowserContext) -> None:
     page = page_of(browser)
     login(page, server, "comms")
     page.goto(queue_url(server))
@@ -122,17 +113,11 @@ def test_r_without_a_chosen_myth_sends_nothing(server: Server, browser: BrowserC
 
 
 def test_at_390_px_nothing_is_wider_than_the_screen(
-    playwright: Playwright,  # noqa: F811
-    server: Server,  # noqa: F811
+    playwright: Playwright,
+    server: Server,
     tmp_path: Path,
 ) -> None:
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "phone-profile"),
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=CHROMIUM_ARGS,
-        viewport={"width": 390, "height": 844},
-    )
+    context = launch(playwright, tmp_path / "phone-profile", viewport={"width": 390, "height": 844})
     try:
         page = page_of(context)
         login(page, server, "admin")

@@ -3,38 +3,22 @@ two-person rule: a comms officer sends an item, a spokesperson edits it with the
 the problems before anything is saved, submits it and cannot approve it alone, a second spokesperson
 approves it and records where it was posted, and the comms officer follows it in "my sent items"; a
 rejection's reason reaches the comms officer on the item and in "my sent items". Screenshots go to
-tests/artifacts/screenshots/. Browser set-up of test_browser.py (Debian's chromium, CSRF on); the
+tests/artifacts/screenshots/. Browser set-up of tests/browsing.py (Debian's chromium, CSRF on); the
 server here has the real models and FACTSANDWICH_TWO_PERSON_APPROVAL on."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
-import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from browsing import PASSWORD, Server, login, logout, page_of, real_core, serve, shoot
 from playwright.sync_api import BrowserContext, Page, expect
-from test_browser import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    SCREENSHOTS,
-    Server,
-    browser,
-    logout,
-    page_of,
-    playwright,
-)
-from werkzeug.serving import make_server
 
 from factsandwich import responses
 from factsandwich.accounts import add_user
-from factsandwich.config import Settings
-from factsandwich.pipeline import Factsandwich
-from factsandwich.storage import Store
 from factsandwich.storage.tables import ItemRow, ResponseRow
-from webui import create_app
 from webui.i18n import translate
 
 pytestmark = pytest.mark.models
@@ -54,27 +38,13 @@ GOOD = {
 @pytest.fixture(scope="module")
 def server(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The real app on 127.0.0.1 with the two-person rule; people in German and in English."""
-    tmp = tmp_path_factory.mktemp("browser-lifecycle")
-    data_dir = tmp / "data"
-    shutil.copytree(real_data_dir, data_dir)
-    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{tmp / 'web.db'}")
-    core = Factsandwich(
-        replace(settings, two_person_approval=True), store=Store(settings.effective_database_url)
-    )
+    core = real_core(real_data_dir, tmp_path_factory.mktemp("browser-lifecycle"), two_person_approval=True)
     assert core.store is not None
     for language in LANGUAGES:
         for name, roles in ROLES.items():
             add_user(core.store, f"{name}-{language}", roles, PASSWORD, language)
-    app = create_app({"SESSION_COOKIE_SECURE": False}, core=core)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{http.server_port}", core)
-    finally:
-        http.shutdown()
-        http.server_close()
-        thread.join(10)
+    with serve(core) as running:
+        yield running
 
 
 def add_item(srv: Server, guid: str) -> int:
@@ -116,27 +86,11 @@ def response_of(srv: Server, item_id: int) -> ResponseRow:
         return row
 
 
-def sign_in(page: Page, srv: Server, name: str) -> None:
-    page.goto(f"{srv.url}/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button.primary")
-    expect(page.locator("header .who")).to_have_text(name)
-
-
-def shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    path.unlink(missing_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
-
-
 def sent_by_comms(srv: Server, context: BrowserContext, language: str, guid: str) -> tuple[Page, int, int]:
     """A new item that the comms officer sends to response in the browser: (page, item, response)."""
     item_id = add_item(srv, guid)
     page = page_of(context)
-    sign_in(page, srv, f"comms-{language}")
+    login(page, srv, f"comms-{language}")
     page.goto(f"{srv.url}/items/{item_id}")
     page.locator("form.respond-form button").click()
     expect(page.locator(".flash")).to_contain_text(translate("response_sent", language))
@@ -147,7 +101,7 @@ def sent_by_comms(srv: Server, context: BrowserContext, language: str, guid: str
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_send_edit_with_live_checks_submit_approve_by_a_second_person_and_post(
     server: Server,
-    browser: BrowserContext,  # noqa: F811
+    browser: BrowserContext,
     language: str,
 ) -> None:
     def t(key: str) -> str:
@@ -156,13 +110,13 @@ def test_send_edit_with_live_checks_submit_approve_by_a_second_person_and_post(
     page, item_id, response_id = sent_by_comms(server, browser, language, f"posted-{language}")
 
     # the spokesperson types: the live checks show the problem before anything is saved
-    sign_in(page, server, f"speaker-{language}")
+    login(page, server, f"speaker-{language}")
     page.goto(f"{server.url}/responses/{response_id}")
     form = page.locator("form[data-counter-form]")
     for name, value in GOOD.items():
         form.locator(f"textarea[name={name}]").fill(value)
     form.locator("textarea[name=fallacy]").fill(TOO_LONG)
-    expect(page.locator("[data-live-problems]")).to_contain_text("over the 280 allowed")
+    expect(page.locator("[data-live-problems]")).to_contain_text("280")  # the limit, in either language
     expect(page.locator("[data-live-ok]")).to_be_hidden()
     assert response_of(server, item_id).version == 1  # checked, not saved
     shoot(page, f"lifecycle-live-checks-{language}")
@@ -183,7 +137,7 @@ def test_send_edit_with_live_checks_submit_approve_by_a_second_person_and_post(
     logout(page)
 
     # a second spokesperson approves and records where it was posted
-    sign_in(page, server, f"second-{language}")
+    login(page, server, f"second-{language}")
     page.goto(f"{server.url}/responses/{response_id}")
     page.locator("form.approve-form button").click()
     expect(page.locator("h1 .status")).to_have_text(t("response_status_approved"))
@@ -198,7 +152,7 @@ def test_send_edit_with_live_checks_submit_approve_by_a_second_person_and_post(
     logout(page)
 
     # the comms officer follows it
-    sign_in(page, server, f"comms-{language}")
+    login(page, server, f"comms-{language}")
     page.locator("header nav a", has_text=t("my_sent_items")).click()
     row = page.locator(f"table.sent-items tr[data-response='{response_id}']")
     expect(row.locator(".response-state")).to_have_text(t("response_status_posted"))
@@ -214,14 +168,14 @@ def test_send_edit_with_live_checks_submit_approve_by_a_second_person_and_post(
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_rejection_reaches_the_comms_officer(
     server: Server,
-    browser: BrowserContext,  # noqa: F811
+    browser: BrowserContext,
     language: str,
 ) -> None:
     def t(key: str) -> str:
         return translate(key, language)
 
     page, item_id, response_id = sent_by_comms(server, browser, language, f"rejected-{language}")
-    sign_in(page, server, f"speaker-{language}")
+    login(page, server, f"speaker-{language}")
     page.goto(f"{server.url}/responses/{response_id}")
     reason = "Bitte die Zahlen von 2024 nennen." if language == "de" else "Please cite the 2024 figures."
     page.fill("form.reject-form textarea[name=reason]", reason)
@@ -230,7 +184,7 @@ def test_a_rejection_reaches_the_comms_officer(
     expect(page.locator(".rejection-reason")).to_have_text(reason)
     logout(page)
 
-    sign_in(page, server, f"comms-{language}")
+    login(page, server, f"comms-{language}")
     page.goto(f"{server.url}/items/{item_id}")
     expect(page.locator(".item-responses .rejection-reason")).to_have_text(reason)
     shoot(page, f"lifecycle-rejected-item-{language}")

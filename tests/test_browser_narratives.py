@@ -1,8 +1,8 @@
 """Narratives, emerging myths and alert settings in a real headless Chromium (issue 14), in German and
 English: the narrative cards of the demo scan (count, sparkline, example posts), answer once, bulk
-dismiss, split; the emerging-myth view and "create a pair from this", which pre-fills the claim
-editor with the posts (facts and sources left empty); a person's alert settings and the admins' log.
-Same server and browser set-up as test_browser.py (Debian's chromium, real models, CSRF on)."""
+dismiss, split; the emerging-myth view and "create a pair from this", which pre-fills the claim editor
+with the posts (facts and sources left empty); a person's alert settings and the admins' log. The set-up
+of every browser test (tests/browsing.py: Debian's chromium, real models, CSRF on)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,8 @@ import contextlib
 import datetime as dt
 import hashlib
 
+from browsing import PASSWORD, Server, login, page_of
 from playwright.sync_api import BrowserContext, expect
-from test_browser import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    Server,
-    browser,
-    login,
-    page_of,
-    playwright,
-    server,
-)
 
 from factsandwich import narratives
 from factsandwich.accounts import add_user
@@ -98,7 +90,7 @@ def approve_for(srv: Server, item_id: int) -> int:
         return int(row.id)
 
 
-def test_narrative_cards_answer_once_in_english(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_narrative_cards_answer_once_in_english(server: Server, browser: BrowserContext) -> None:
     view = jobs_narrative(server)
     approve_for(server, view.info.item_ids[0])
     page = page_of(browser)
@@ -118,7 +110,7 @@ def test_narrative_cards_answer_once_in_english(server: Server, browser: Browser
     assert page.evaluate("window.__csp") == []
 
 
-def test_bulk_dismiss_and_split_in_german(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_bulk_dismiss_and_split_in_german(server: Server, browser: BrowserContext) -> None:
     confident = [
         {
             "claim_id": "welfare-magnet",
@@ -161,8 +153,8 @@ def test_bulk_dismiss_and_split_in_german(server: Server, browser: BrowserContex
 
 
 def test_emerging_myth_prefills_the_claim_editor_in_both_languages(
-    server: Server,  # noqa: F811
-    browser: BrowserContext,  # noqa: F811
+    server: Server,
+    browser: BrowserContext,
 ) -> None:
     for text in RUMOUR:
         add_flagged(server, text, [])
@@ -189,7 +181,7 @@ def test_emerging_myth_prefills_the_claim_editor_in_both_languages(
     )
 
 
-def test_alert_settings_and_log(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_alert_settings_and_log(server: Server, browser: BrowserContext) -> None:
     page = page_of(browser)
     login(page, server, german_user(server, "sprecherin", ["spokesperson"]))
     page.click("header nav a:has-text('Benachrichtigungen')")

@@ -1,7 +1,7 @@
-"""The queue in a real headless Chromium (issue 13), in English and German: search (hostile input
-too), assign to me, my queue, a note seen by a colleague in a second browser tab, the header's
-notification count and marking it read. Same server and browser set-up as test_browser.py (Debian's
-chromium, real models, the demo scanned, CSRF on); screenshots to tests/artifacts/screenshots/."""
+"""The queue in a real headless Chromium (issue 13), in English and German: search (hostile input too),
+assign to me, my queue, a note seen by a colleague in a second browser tab, the header's notification
+count and marking it read. The set-up of every browser test (tests/browsing.py: Debian's chromium, real
+models, the demo scanned, CSRF on); screenshots to tests/artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -9,17 +9,8 @@ import contextlib
 import datetime as dt
 import hashlib
 
+from browsing import PASSWORD, Server, login, page_of, shoot
 from playwright.sync_api import BrowserContext, Page, expect
-from test_browser import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    SCREENSHOTS,
-    Server,
-    browser,
-    login,
-    page_of,
-    playwright,
-    server,
-)
 
 from factsandwich.accounts import add_user
 from factsandwich.dates import utcnow
@@ -106,7 +97,7 @@ def walk_the_queue(srv: Server, context: BrowserContext, language: str) -> None:
         expect(page.locator("main h1")).to_be_visible()
     page.fill("input[name=q]", marker)
     page.locator("form.filters button").click()
-    page.screenshot(path=str(SCREENSHOTS / f"queue-search-{language}.png"), full_page=True)
+    shoot(page, f"queue-search-{language}")
     # assign to me, then my queue holds it
     rows.first.locator("a.item-link").click()
     page.click(f"form.assign-form button:has-text('{words['assign_to_me']}')")
@@ -122,11 +113,11 @@ def walk_the_queue(srv: Server, context: BrowserContext, language: str) -> None:
     page.click(f"form.note-form button:has-text('{words['add_note']}')")
     expect(page.locator("section.notes .note-text")).to_have_text(f"Hausmeister {marker} fragen")
     item_url = page.url.split("#")[0]
-    page.screenshot(path=str(SCREENSHOTS / f"item-notes-{language}.png"), full_page=True)
+    shoot(page, f"item-notes-{language}")
     # the notification, then read
     page.goto(f"{srv.url}/notifications")
     expect(page.locator("li.notification-item")).to_contain_text(marker)
-    page.screenshot(path=str(SCREENSHOTS / f"notifications-{language}.png"), full_page=True)
+    shoot(page, f"notifications-{language}")
     page.click(f"button.mark-read:has-text('{words['read']}')")
     expect(page.locator("header .notification-count")).to_have_text("0")
     # a colleague (the same browser, logged in anew) sees the note and the assignment
@@ -142,16 +133,14 @@ def walk_the_queue(srv: Server, context: BrowserContext, language: str) -> None:
 
 
 def test_queue_search_assignment_notes_notifications_in_english(
-    server: Server,  # noqa: F811
-    browser: BrowserContext,  # noqa: F811
+    server: Server,
+    browser: BrowserContext,
 ) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     walk_the_queue(server, browser, "en")
 
 
 def test_queue_search_assignment_notes_notifications_in_german(
-    server: Server,  # noqa: F811
-    browser: BrowserContext,  # noqa: F811
+    server: Server,
+    browser: BrowserContext,
 ) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     walk_the_queue(server, browser, "de")

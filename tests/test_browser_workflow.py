@@ -2,22 +2,15 @@
 drafting one item, the approve button while the checks fail, no preselected pair without a match,
 a 3 MB paste that is refused with the text kept, a long unbroken word that does not widen the page,
 and the way back to the filtered queue with a message and undo. Same server and browser set-up as
-test_browser.py (Debian's chromium, real models, CSRF on)."""
+tests/browsing.py (Debian's chromium, real models, CSRF on)."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
+from browsing import Server, login, page_of
 from playwright.sync_api import BrowserContext, Page, expect
-from test_browser import (  # noqa: F401  (fixtures)
-    Server,
-    browser,
-    login,
-    page_of,
-    playwright,
-    server,
-)
 
 from factsandwich import triage
 from factsandwich.storage.tables import ItemRow, ResponseRow
@@ -73,7 +66,7 @@ def page_is_not_wider_than_the_window(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
-def test_two_tabs_sending_one_item_make_one_draft(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_two_tabs_sending_one_item_make_one_draft(server: Server, browser: BrowserContext) -> None:
     item_id = add_item(server, "tabs", "They take our jobs, all of them.", CONFIDENT)
     first = page_of(browser)
     login(first, server, "comms")
@@ -93,8 +86,8 @@ def test_two_tabs_sending_one_item_make_one_draft(server: Server, browser: Brows
 
 
 def test_an_item_without_a_match_cannot_be_sent_with_a_pair_nobody_chose(
-    server: Server,  # noqa: F811
-    browser: BrowserContext,  # noqa: F811
+    server: Server,
+    browser: BrowserContext,
 ) -> None:
     item_id = add_item(server, "nomatch", "Something about the new bus timetable and migrants.", [])
     page = page_of(browser)
@@ -109,8 +102,8 @@ def test_an_item_without_a_match_cannot_be_sent_with_a_pair_nobody_chose(
 
 
 def test_approve_waits_for_the_checks_and_a_huge_paste_keeps_its_text(
-    server: Server,  # noqa: F811
-    browser: BrowserContext,  # noqa: F811
+    server: Server,
+    browser: BrowserContext,
 ) -> None:
     item_id = add_item(server, "approve", "They take our jobs.", CONFIDENT)
     response_id = draft_for(server, item_id)
@@ -156,7 +149,7 @@ def test_approve_waits_for_the_checks_and_a_huge_paste_keeps_its_text(
     expect(page.locator("strong.approver")).to_have_text("spokesperson")
 
 
-def test_a_long_unbroken_word_does_not_widen_the_pages(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_a_long_unbroken_word_does_not_widen_the_pages(server: Server, browser: BrowserContext) -> None:
     word = "Asylbewerberleistungsgesetz" * 2000  # 54,000 characters without a space
     item_id = add_item(server, "longword", f"Look: {word} and more.", CONFIDENT)
     page = page_of(browser)
@@ -166,7 +159,7 @@ def test_a_long_unbroken_word_does_not_widen_the_pages(server: Server, browser: 
         assert page_is_not_wider_than_the_window(page), path
 
 
-def test_dismiss_returns_to_the_filtered_page_with_undo(server: Server, browser: BrowserContext) -> None:  # noqa: F811
+def test_dismiss_returns_to_the_filtered_page_with_undo(server: Server, browser: BrowserContext) -> None:
     ids = [
         add_item(server, f"q{n:02d}", f"Queue post {n} about jobs.", CONFIDENT, priority=8 - n / 100)
         for n in range(30)
