@@ -69,7 +69,7 @@ def train_classifier(
     texts = [e.text for e in train_set]
     classifier = MythClassifier(encoder.name, class_weight)
     folds = [e.fold for e in train_set]
-    held_out = classifier.fit(texts, encoder.encode(texts), [e.positive for e in train_set], folds)
+    held_out = classifier.fit(texts, encoder.encode(texts), [e.label for e in train_set], folds)
     tuned = [(e, p) for e, p in zip(train_set, held_out, strict=True) if e.fold] or [
         (e, p) for e, p in zip(train_set, held_out, strict=True) if e in examples
     ]

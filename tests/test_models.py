@@ -10,7 +10,7 @@ import numpy as np
 from conftest import FakeEncoder
 
 from factsandwich.claims import load_claims
-from factsandwich.classify import MythClassifier, source_splits
+from factsandwich.classify import LABELS, MythClassifier, source_splits
 from factsandwich.config import PROJECT_ROOT
 from factsandwich.embed import CachedEncoder, MemoryCache
 from factsandwich.index import ClaimIndex
@@ -91,6 +91,19 @@ def test_classifier_is_seeded_and_saved_with_provenance(fake_app: Factsandwich, 
     second = other.train()
     assert second.metadata["data_hash"] == meta["data_hash"]
     assert first.predict_proba(texts, vectors) == second.predict_proba(texts, vectors)
+
+
+def test_the_classifier_learns_a_debunk_as_its_own_class_and_scores_p_myth(fake_app: Factsandwich) -> None:
+    classifier = fake_app.classifier
+    assert sorted(classifier.model.classes_) == sorted(LABELS)  # not myth against everything else
+    texts = [
+        "Faktencheck: Nein, Flüchtlinge bekommen nicht mehr Geld als Rentner.",
+        "Die kommen nur wegen dem Geld.",
+    ]
+    vectors = fake_app.encoder.encode(texts)
+    every_class = classifier.model.predict_proba(classifier._features(texts, vectors))
+    myth = list(classifier.model.classes_).index("myth")
+    assert classifier.predict_proba(texts, vectors) == [float(p) for p in every_class[:, myth]]
 
 
 def test_the_flag_threshold_is_tuned_on_real_posts_of_sources_their_scorer_never_saw(
