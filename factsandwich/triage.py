@@ -87,8 +87,10 @@ LOCAL_WEIGHT = 0.5
 def priority(myth_probability: float, confidence: float | None, local: bool = False) -> float:
     """An item's priority, stored at scan time: 0.6 x its myth probability + 0.4 x its best
     candidate's confidence (0 without one) + LOCAL_WEIGHT (0.5) when it names one of the office's
-    places. The queue orders by urgency, priority x 2 / (2 + age in days since publication, else since
-    first seen; storage.queue.RECENCY_DAYS): a post two days old counts half, a week old two ninths."""
+    places. The queue orders by urgency, priority x 2^(-age in days / 2) (storage.queue.RECENCY_DAYS),
+    the age counted from the publication, never later than when the item was first seen: a post two
+    days old counts half, a week old about a tenth (0.088). An exponential decay orders the same at
+    every moment, so the order is stored with the item (storage.queue.queue_rank) and indexed."""
     return round(0.6 * myth_probability + 0.4 * (confidence or 0.0) + (LOCAL_WEIGHT if local else 0.0), 4)
 
 

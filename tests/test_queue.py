@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +18,16 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from conftest import BOTH_DATABASES, DEMO, _empty_postgres
-from sqlalchemy import select, update
+from sqlalchemy import event, insert, select, update
 
 from factsandwich import notifications, triage
 from factsandwich.config import Settings
+from factsandwich.dates import utcnow
 from factsandwich.errors import NotFound, ReviewError
 from factsandwich.storage import MIGRATIONS, Store
+from factsandwich.storage.queue import RECENCY_DAYS, queue_rank
 from factsandwich.storage.tables import AuditRow, ItemRow, ResponseRow, UserRow
-from factsandwich.storage.values import User
+from factsandwich.storage.values import Item, User
 
 NOW = dt.datetime(2026, 11, 28, 12, 0)
 _serial = itertools.count()
@@ -41,9 +45,11 @@ def store(settings: Settings) -> Store:
     return Store(settings.effective_database_url)
 
 
-def add(
-    store: Store, text: str, *, title: str = "", priority: float = 0.5, age_days: float = 1.0, **extra: Any
-) -> int:
+def item_row(
+    text: str, *, title: str = "", priority: float = 0.5, age_days: float = 1.0, **extra: Any
+) -> dict[str, Any]:
+    """A flagged item's row as the pipeline writes it, published `age_days` before NOW and first seen
+    at NOW (unless `extra` says otherwise)."""
     n = next(_serial)
     published = NOW - dt.timedelta(days=age_days)
     row: dict[str, Any] = {
@@ -56,6 +62,7 @@ def add(
         "language": "de",
         "published": published.isoformat() + "Z",
         "published_at": published,
+        "fetched_at": NOW,
         "myth_probability": 0.9,
         "flagged": True,
         "matches": [],
@@ -64,15 +71,39 @@ def add(
         "priority": priority,
     }
     row.update(extra)
+    return row
+
+
+def add(store: Store, text: str, **fields: Any) -> int:
+    row = item_row(text, **fields)
     store.add_items([row])
     with store.session() as session:
-        return int(session.scalar(select(ItemRow.id).where(ItemRow.guid == f"q-{n}")) or 0)
+        return int(session.scalar(select(ItemRow.id).where(ItemRow.guid == row["guid"])) or 0)
+
+
+def stored_as_before_0009(store: Store, row: dict[str, Any]) -> int:
+    """The item inserted as the revisions before 0009 stored it: without a queue_rank."""
+    with store.engine.begin() as connection:
+        return int(connection.execute(insert(ItemRow).values(**row).returning(ItemRow.id)).scalar_one())
+
+
+def migrate_to(store: Store, step: Callable[[Config, str], None], revision: str) -> None:
+    """`step` (alembic.command.upgrade or downgrade) to `revision`, on the store's database."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+
+def queue_ids(store: Store, **filters: Any) -> list[int]:
+    items, total = triage.triage_queue(store, triage.QueueFilter(**filters), per_page=100)
+    assert total == len(items)
+    return [item.id for item in items]
 
 
 def found(store: Store, q: str, **filters: Any) -> set[int]:
-    items, total = triage.triage_queue(store, triage.QueueFilter(q=q, **filters), per_page=100, now=NOW)
-    assert total == len(items)
-    return {item.id for item in items}
+    return set(queue_ids(store, q=q, **filters))
 
 
 def person(store: Store, name: str, roles: str, disabled: bool = False) -> User:
@@ -160,16 +191,10 @@ def test_search_follows_edits_and_deletions(store: Store) -> None:
 
 
 @BOTH_DATABASES
-def test_migration_0007_indexes_existing_items_and_downgrades(store: Store, settings: Settings) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
-    old = add(store, "Ein Beitrag von vor der Suche über die Turnhalle")  # stored without the index
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+def test_migration_0007_indexes_existing_items_and_downgrades(store: Store) -> None:
+    migrate_to(store, command.downgrade, "0006")
+    old = stored_as_before_0009(store, item_row("Ein Beitrag von vor der Suche über die Turnhalle"))
+    migrate_to(store, command.upgrade, "head")
     assert found(store, "Turnhalle") == {old}
 
 
@@ -198,14 +223,81 @@ def test_queue_orders_by_priority_decayed_with_age(store: Store) -> None:
         store, "Gerücht in Musterstadt", priority=triage.priority(0.7, 0.4, local=True), age_days=0.2
     )
     fresh = add(store, "Heute, national", priority=triage.priority(0.7, 0.4), age_days=0.2)
-    future = add(store, "Falsches Datum in der Zukunft", priority=0.3, age_days=-5)  # counts as new
-    items, total = triage.triage_queue(store, triage.QueueFilter(), per_page=25, now=NOW)
+    future = add(store, "Falsches Datum in der Zukunft", priority=0.3, age_days=-5)  # counts as first seen
+    items, total = triage.triage_queue(store, triage.QueueFilter(), per_page=25)
     order = [item.id for item in items]
     assert total == 34
     assert order[:3] == [fresh_local, fresh, future]
     assert order.index(week_old) < min(order.index(i) for i in old_national if i in order)
     assert old_national[0] in order  # the newest of the old ones on page 1, the oldest not
     assert old_national[-1] not in order
+
+
+def urgency(item: Item, now: dt.datetime) -> float:
+    """The decayed urgency the queue's order stands for: priority x 2^(-age / RECENCY_DAYS), the age
+    from the publication, never later than when the item was first seen."""
+    moment = min(item.published_at, item.fetched_at) if item.published_at else item.fetched_at
+    age_days = (now - moment).total_seconds() / 86400
+    return item.priority * 2 ** (-age_days / RECENCY_DAYS)
+
+
+@BOTH_DATABASES
+def test_stored_order_is_the_decayed_urgency_order_at_any_moment(store: Store) -> None:
+    rng = random.Random(13)
+    for i in range(40):
+        age = rng.uniform(-3, 30)  # some dated in the future
+        seen = NOW - dt.timedelta(days=max(age, 0) - rng.uniform(0, 0.5))
+        extra = {"published_at": None, "published": None} if i % 7 == 0 else {}
+        add(store, f"Gerücht {i}", priority=rng.uniform(0.05, 1.5), age_days=age, fetched_at=seen, **extra)
+    stored = queue_ids(store, status=None)
+    items = {item.id: item for item in store.list_items(flagged=True)}
+    for now in (NOW, NOW + dt.timedelta(days=20)):
+        assert stored == sorted(items, key=lambda i: (-urgency(items[i], now), -i))
+
+
+@BOTH_DATABASES
+def test_a_future_dated_post_does_not_outrank_a_fresh_one_a_day_later(store: Store) -> None:
+    future = add(store, "Datum in einem Monat", priority=0.6, age_days=-30, fetched_at=NOW)
+    tomorrow = NOW + dt.timedelta(days=1)
+    fresh = add(store, "Neu am nächsten Tag", priority=0.6, age_days=-1, fetched_at=tomorrow)
+    assert queue_ids(store) == [fresh, future]
+    assert queue_rank(0.6, NOW + dt.timedelta(days=30), NOW) == queue_rank(0.6, None, NOW)
+
+
+@BOTH_DATABASES
+def test_an_item_stored_without_fetched_at_is_first_seen_now(store: Store) -> None:
+    before = utcnow()
+    item_id = add(store, "Ohne Zeitpunkt", priority=0.7, age_days=-1, fetched_at=None)
+    item = store.get_item(item_id)
+    assert item is not None and before <= item.fetched_at <= utcnow()
+    with store.session() as session:
+        rank = session.scalar(select(ItemRow.queue_rank).where(ItemRow.id == item_id))
+    assert rank == pytest.approx(queue_rank(0.7, item.published_at, item.fetched_at), abs=1e-9)
+
+
+def test_the_whole_queue_and_a_status_are_read_in_order_from_an_index(store: Store) -> None:
+    """SQLite's plan of the page query: an index in queue_rank order, no sort of the matching rows."""
+    for i in range(30):
+        add(store, f"Gerücht {i}", priority=i / 30, status=("new", "dismissed")[i % 2])
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if "ORDER BY" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        for status in (None, "new"):
+            queue_ids(store, status=status)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert len(statements) == 2
+    with store.engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = " | ".join(
+                row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            )
+            assert "ix_items_queue_rank" in plan and "TEMP B-TREE" not in plan, plan
 
 
 # -- assignment and notes ------------------------------------------------------------------------
@@ -223,9 +315,9 @@ def test_assign_an_item_and_my_queue(store: Store) -> None:
     assert triage.assign_item(store, mine, "anna", "bert", "t1") is True
     assert triage.assign_item(store, mine, "bert", "bert", "t1") is False  # the same form twice
     assert triage.get_item(store, mine).assigned_to == "anna"  # type: ignore[union-attr]
-    items, total = triage.triage_queue(store, triage.QueueFilter(assigned_to="anna"), now=NOW)
+    items, total = triage.triage_queue(store, triage.QueueFilter(assigned_to="anna"))
     assert (total, [i.id for i in items]) == (1, [mine])
-    assert triage.triage_queue(store, triage.QueueFilter(assigned_to="bert"), now=NOW)[1] == 0
+    assert triage.triage_queue(store, triage.QueueFilter(assigned_to="bert"))[1] == 0
     for refused in ("sina", "gone", "nobody-of-the-office"):  # wrong role, disabled, unknown
         with pytest.raises(ReviewError):
             triage.assign_item(store, mine, refused, "bert", f"t-{refused}")
@@ -293,24 +385,23 @@ def test_notifications_of_urgent_items_and_pending_approvals(store: Store) -> No
     urgent = add(store, "Dringend, lokal", priority=1.2)
     add(store, "Nicht dringend", priority=0.3)
     add(store, "Dringend, aber schon erledigt", priority=1.2, status="dismissed")
-    seen = notifications.notifications_for(store, comms)
+    seen = notifications.notifications_for(store, comms, NOW)
     assert ([i.id for i in seen.items], seen.approvals, seen.count) == ([urgent], (), 1)
-    assert notifications.notifications_for(store, speaker).count == 0  # items are the comms' business
+    assert notifications.notifications_for(store, speaker, NOW).count == 0  # items are the comms' business
     response(store, urgent, "t", "in_review")
     response(store, urgent, "d", "draft")
-    assert [r.text for r in notifications.notifications_for(store, speaker).approvals] == ["t"]
-    notifications.mark_read(store, comms)
-    assert notifications.notifications_for(store, comms).count == 0
-    assert notifications.notifications_for(store, speaker).count == 1  # each person's own mark
-    later = add(store, "Noch ein dringender", priority=0.9)
-    assert [i.id for i in notifications.notifications_for(store, comms).items] == [later]
+    assert [r.text for r in notifications.notifications_for(store, speaker, NOW).approvals] == ["t"]
+    notifications.mark_read(store, comms, NOW)
+    assert notifications.notifications_for(store, comms, NOW).count == 0
+    assert notifications.notifications_for(store, speaker, NOW).count == 1  # each person's own mark
+    later = add(store, "Noch ein dringender", priority=0.9, fetched_at=NOW + dt.timedelta(hours=1))
+    assert [i.id for i in notifications.notifications_for(store, comms, NOW).items] == [later]
 
 
 # -- the demo ------------------------------------------------------------------------------------
 
 # The demo office's area: its towns and the streets and places its posts name (demo/run.sh).
 DEMO_PLACES = ("Musterstadt", "Riverside")
-TRIED_AT = dt.datetime(2026, 12, 2, 9, 0)  # when issue 13 found the rumour on page 9
 
 
 @pytest.mark.models
@@ -340,7 +431,7 @@ def test_demo_local_rumour_is_on_page_one_before_old_national_tweets(
     ]
     assert local, "the demo scan found no flagged post that names the demo's places"
     rumour = max(local, key=lambda item: (item.published_at or item.fetched_at, item.priority))
-    page, _ = triage.triage_queue(store, triage.QueueFilter(), page=1, per_page=25, now=TRIED_AT)
+    page, _ = triage.triage_queue(store, triage.QueueFilter(), page=1, per_page=25)
     assert rumour.id in [item.id for item in page]
 
 
@@ -359,8 +450,9 @@ def test_queue_pages_search_assign_note_and_notify(store: Store, settings: Setti
 
     core = Factsandwich(settings, store=store, encoder=FakeEncoder())
     add_user(store, "anna", ["comms"], "correct horse battery", "en")
-    gym = add(store, "Die Turnhalle wird gesperrt", priority=1.2, age_days=0)
-    add(store, "Wochenmarkt", priority=0.3)
+    seen = utcnow()  # the header counts the items first seen in the last week before now
+    gym = add(store, "Die Turnhalle wird gesperrt", priority=1.2, age_days=0, fetched_at=seen)
+    add(store, "Wochenmarkt", priority=0.3, fetched_at=seen)
     app = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": False}, core=core)
     client = app.test_client()
     assert (

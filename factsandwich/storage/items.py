@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from factsandwich.dates import utcnow
 from factsandwich.storage.database import Database, insert_ignoring_conflicts
+from factsandwich.storage.queue import queue_rank
 from factsandwich.storage.tables import ItemRow
 from factsandwich.storage.values import Item, value_of
 
@@ -37,13 +39,17 @@ class ItemsRepository(Database):
     def store_items(self, rows: Sequence[Mapping[str, Any]]) -> list[bool]:
         """Insert complete items in one transaction; for each row, whether this call stored it. An
         item that another process (a second scan, a monitor, the web UI) stored meanwhile (same text)
-        is skipped by the database itself (ON CONFLICT DO NOTHING), never an error."""
+        is skipped by the database itself (ON CONFLICT DO NOTHING), never an error. Each item gets its
+        queue_rank here (items are never stored another way, nor their priority or dates changed)."""
         stored: list[bool] = []
         with self.session() as session:
             statement = insert_ignoring_conflicts(session, ItemRow).returning(ItemRow.id)
             for row in rows:
+                fetched_at = row.get("fetched_at") or utcnow()
+                rank = queue_rank(row.get("priority") or 0.0, row.get("published_at"), fetched_at)
+                values = {**row, "fetched_at": fetched_at, "queue_rank": rank}
                 # RETURNING gives a row only for an insert that happened (rowcount is -1 on psycopg).
-                stored.append(session.execute(statement.values(**row)).first() is not None)
+                stored.append(session.execute(statement.values(**values)).first() is not None)
         return stored
 
     def count_items(self) -> int:

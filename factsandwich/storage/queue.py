@@ -1,6 +1,10 @@
 """The triage queue in the database: flagged items filtered, searched and ordered by urgency, and the
 names its filters offer. Reads only; the decisions on items are in storage/office.py.
 
+Urgency decays exponentially, priority x 2^(-age in days / RECENCY_DAYS), so its order is the same at
+every moment: the order of the time-independent `queue_rank` (stored with each item by
+ItemsRepository.store_items), which the queue's indexes serve at any page depth.
+
 Full-text search (migration 0007) is SQLite's FTS5 table `items_search` or PostgreSQL's GIN index
 `ix_items_search`; neither is in the models, so the migration comparison leaves them out by name
 (`is_search_object`)."""
@@ -8,14 +12,14 @@ Full-text search (migration 0007) is SQLite's FTS5 table `items_search` or Postg
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, case, column, func, literal, literal_column, select, text
+from sqlalchemy import Integer, column, func, literal_column, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from factsandwich.dates import utcnow
 from factsandwich.errors import ReviewError
 from factsandwich.storage.database import Database
 from factsandwich.storage.tables import ItemRow, SubscriptionRow
@@ -24,8 +28,10 @@ from factsandwich.storage.values import Item, value_of
 # A search longer than this is refused with a message (a pasted post is a few hundred characters).
 MAX_SEARCH_CHARS = 500
 MAX_SEARCH_WORDS = 32
-# The age, in days, at which recency halves an item's priority in the queue's order.
+# The age, in days, at which recency halves an item's urgency in the queue's order.
 RECENCY_DAYS = 2.0
+_EPOCH = dt.datetime(1970, 1, 1)
+_LOWEST_PRIORITY = 1e-300  # the log of 0 is -inf: a priority of 0 ranks as the smallest positive one
 SEARCH_OBJECTS = ("items_search", "ix_items_search")
 # The indexed text: the same expression as the index of migration 0007 (so PostgreSQL uses it).
 _POSTGRES_DOCUMENT = (
@@ -73,26 +79,22 @@ def _search_condition(dialect: str, words: list[str]) -> ColumnElement[bool]:
     return document.op("@@")(func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(words)))
 
 
-def _age_days(dialect: str, now: dt.datetime) -> ColumnElement[float]:
-    """Days since the item's publication (else since it was first seen), never negative."""
-    moment = func.coalesce(ItemRow.published_at, ItemRow.fetched_at)
-    if dialect == "sqlite":
-        age: ColumnElement[Any] = func.julianday(now.isoformat(sep=" ")) - func.julianday(moment)
-    else:
-        age = func.extract("epoch", literal(now) - moment) / 86400.0
-    return case((age > 0, age), else_=0.0)
+def queue_rank(priority: float, published_at: dt.datetime | None, fetched_at: dt.datetime) -> float:
+    """The item's place in the queue, highest first: log(priority) + moment in days x ln 2 /
+    RECENCY_DAYS, where urgency(now) = priority x 2^(-(now - moment) / RECENCY_DAYS) at any `now`
+    orders the same. The moment is the publication, never later than when the item was first seen (a
+    future-dated post cannot top the queue forever), else when it was first seen."""
+    moment = min(published_at, fetched_at) if published_at else fetched_at
+    days = (moment - _EPOCH).total_seconds() / 86400.0
+    return math.log(max(priority, _LOWEST_PRIORITY)) + days * math.log(2.0) / RECENCY_DAYS
 
 
 def triage_queue(
-    store: Database,
-    filters: QueueFilter,
-    page: int = 1,
-    per_page: int = 25,
-    now: dt.datetime | None = None,
+    store: Database, filters: QueueFilter, page: int = 1, per_page: int = 25
 ) -> tuple[list[Item], int]:
-    """Flagged items by urgency: the stored priority (triage.priority) x RECENCY_DAYS / (RECENCY_DAYS
-    + age in days), computed in the query; newest first on ties. The filters narrow the flagged items
-    through the queue's indexes; the order is then a sort of the matching rows (see README)."""
+    """Flagged items by urgency: the stored queue_rank, the newest stored first on ties. The whole
+    queue and a status of it are read in order from an index (ix_items_queue_rank*), at any page;
+    the other filters narrow the rows through their indexes, which are then sorted."""
     dialect = store.engine.dialect.name
     conditions: list[Any] = [ItemRow.flagged.is_(True)]
     if filters.status:
@@ -114,13 +116,12 @@ def triage_queue(
         conditions.append(moment >= dt.datetime.combine(filters.since, dt.time()))
     if filters.until:
         conditions.append(moment < dt.datetime.combine(filters.until, dt.time()) + dt.timedelta(1))
-    urgency = ItemRow.priority * RECENCY_DAYS / (RECENCY_DAYS + _age_days(dialect, now or utcnow()))
     with store.session() as session:
         total = session.scalar(select(func.count(ItemRow.id)).where(*conditions)) or 0
         rows = session.scalars(
             select(ItemRow)
             .where(*conditions)
-            .order_by(urgency.desc(), moment.desc(), ItemRow.id.desc())
+            .order_by(ItemRow.queue_rank.desc(), ItemRow.id.desc())
             .offset((max(page, 1) - 1) * per_page)
             .limit(per_page)
         ).all()

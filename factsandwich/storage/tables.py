@@ -23,11 +23,11 @@ class Base(DeclarativeBase):
 
 class ItemRow(Base):
     __tablename__ = "items"
-    # The triage queue's filters and order, so that every page of it is an index scan (bench/webui.py:
-    # page 100 of 50,000 items went from 170 ms to about 5 ms).
+    # The triage queue's filters and order: the whole queue and each status are read in queue_rank
+    # order from an index, at any page (docs/benchmarks.md, web UI server time).
     __table_args__ = (
-        Index("ix_items_queue", "flagged", "status", "priority", "published", "id"),
-        Index("ix_items_queue_all", "flagged", "priority", "published", "id"),
+        Index("ix_items_queue_rank", "flagged", "status", "queue_rank", "id"),
+        Index("ix_items_queue_rank_all", "flagged", "queue_rank", "id"),
         Index("ix_items_flagged_source", "flagged", "source"),
         Index("ix_items_flagged_claim", "flagged", "top_claim", "language", "status"),
     )
@@ -46,8 +46,11 @@ class ItemRow(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, index=True)
     matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     top_claim: Mapped[str | None] = mapped_column(String(200), index=True)
-    # Triage order: 0.6 x myth probability + 0.4 x best match score (newer first on ties).
+    # 0.6 x myth probability + 0.4 x best match score (+ 0.5 when local): triage.priority.
     priority: Mapped[float] = mapped_column(Float, index=True, default=0.0)
+    # The queue's order, highest first: storage.queue.queue_rank of the priority and the moment, set
+    # by ItemsRepository.store_items (the only way items are stored).
+    queue_rank: Mapped[float] = mapped_column(Float, server_default="0")
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # The external fact-checks the item matched (collection, external_id, claim, title, rating,
     # publisher, published, url, score), best first; shown as links, never drafted from.
